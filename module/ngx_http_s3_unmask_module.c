@@ -1,0 +1,1215 @@
+
+/*
+ * ngx_http_s3_unmask_module: restores S3 authorization denials that an
+ * application masked as a 5xx, and says which policy layer denied.
+ *
+ * The filter holds the header of an upstream error response, collects the
+ * body (up to s3_unmask_buffer), lets the pure-C detectors (module/detect)
+ * read it, and then sends the header, rewritten or not, and the body.
+ * Everything that is not inspected goes straight on: the success path
+ * costs a status comparison and no allocation.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "detect/s3u_finding.h"
+#include "detect/s3u_detect.h"
+#include "detect/s3u_sfv.h"
+
+
+/* r->buffered has four bits; nginx's own filters use 0x01, 0x02, 0x04 */
+#define NGX_HTTP_S3_UNMASK_BUFFERED  0x08
+
+#define NGX_HTTP_S3_UNMASK_BODY_KEEP     0
+#define NGX_HTTP_S3_UNMASK_BODY_PROBLEM  1
+
+#define NGX_HTTP_S3_UNMASK_HEADER_MAX    4096
+#define NGX_HTTP_S3_UNMASK_PROBLEM_MAX   8192
+
+
+typedef struct {
+    ngx_flag_t                enable;
+    ngx_array_t              *statuses;     /* of ngx_uint_t */
+    ngx_array_t              *codes;        /* of ngx_str_t */
+    size_t                    buffer;
+    ngx_str_t                 header;       /* empty: off */
+    ngx_uint_t                expose;
+    ngx_uint_t                body;
+} ngx_http_s3_unmask_loc_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                used;         /* "s3_unmask on" appears somewhere */
+} ngx_http_s3_unmask_main_conf_t;
+
+
+typedef enum {
+    ngx_http_s3_unmask_collect = 0,
+    ngx_http_s3_unmask_pass,
+    ngx_http_s3_unmask_done
+} ngx_http_s3_unmask_state_e;
+
+
+typedef struct {
+    ngx_http_s3_unmask_state_e   state;
+    ngx_uint_t                   upstream_status;
+    u_char                      *buf;
+    size_t                       len;
+    size_t                       size;
+    s3u_finding_t               *finding;   /* set once the body was read */
+    s3u_detect_meta_t            meta;
+} ngx_http_s3_unmask_ctx_t;
+
+
+static ngx_int_t ngx_http_s3_unmask_header_filter(ngx_http_request_t *r);
+static ngx_int_t ngx_http_s3_unmask_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_s3_unmask_selected(ngx_http_request_t *r,
+    ngx_http_s3_unmask_loc_conf_t *conf);
+static ngx_table_elt_t *ngx_http_s3_unmask_find_header(ngx_list_t *headers,
+    const char *name, size_t len);
+static ngx_int_t ngx_http_s3_unmask_release(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_chain_t *rest);
+static ngx_int_t ngx_http_s3_unmask_decide(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf);
+static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
+    ngx_chain_t *out);
+static ngx_int_t ngx_http_s3_unmask_code_listed(
+    ngx_http_s3_unmask_loc_conf_t *conf, const char *code);
+static ngx_int_t ngx_http_s3_unmask_set_header(ngx_http_request_t *r,
+    ngx_str_t *name, u_char *value, size_t len);
+
+static ngx_int_t ngx_http_s3_unmask_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_s3_unmask_field_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_s3_unmask_source_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_s3_unmask_decision_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_s3_unmask_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static void *ngx_http_s3_unmask_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_s3_unmask_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_s3_unmask_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_s3_unmask(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_s3_unmask_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_s3_unmask_codes(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_s3_unmask_header(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_s3_unmask_check_buffer(ngx_conf_t *cf, void *post,
+    void *data);
+static ngx_int_t ngx_http_s3_unmask_init(ngx_conf_t *cf);
+
+
+static ngx_conf_enum_t  ngx_http_s3_unmask_expose_levels[] = {
+    { ngx_string("none"), S3U_EXPOSE_NONE },
+    { ngx_string("layer"), S3U_EXPOSE_LAYER },
+    { ngx_string("full"), S3U_EXPOSE_FULL },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_s3_unmask_body_modes[] = {
+    { ngx_string("keep"), NGX_HTTP_S3_UNMASK_BODY_KEEP },
+    { ngx_string("problem"), NGX_HTTP_S3_UNMASK_BODY_PROBLEM },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_post_t  ngx_http_s3_unmask_buffer_post = {
+    ngx_http_s3_unmask_check_buffer
+};
+
+
+static ngx_command_t  ngx_http_s3_unmask_commands[] = {
+
+    { ngx_string("s3_unmask"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_s3_unmask,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("s3_unmask_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_s3_unmask_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, statuses),
+      NULL },
+
+    { ngx_string("s3_unmask_codes"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_s3_unmask_codes,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, codes),
+      NULL },
+
+    { ngx_string("s3_unmask_buffer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, buffer),
+      &ngx_http_s3_unmask_buffer_post },
+
+    { ngx_string("s3_unmask_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_s3_unmask_header,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, header),
+      NULL },
+
+    { ngx_string("s3_unmask_expose"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, expose),
+      &ngx_http_s3_unmask_expose_levels },
+
+    { ngx_string("s3_unmask_body"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, body),
+      &ngx_http_s3_unmask_body_modes },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_s3_unmask_module_ctx = {
+    ngx_http_s3_unmask_add_variables,      /* preconfiguration */
+    ngx_http_s3_unmask_init,               /* postconfiguration */
+
+    ngx_http_s3_unmask_create_main_conf,   /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_s3_unmask_create_loc_conf,    /* create location configuration */
+    ngx_http_s3_unmask_merge_loc_conf      /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_s3_unmask_module = {
+    NGX_MODULE_V1,
+    &ngx_http_s3_unmask_module_ctx,        /* module context */
+    ngx_http_s3_unmask_commands,           /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+
+static ngx_uint_t  ngx_http_s3_unmask_default_statuses[] = {
+    500, 502, 503, 504
+};
+
+
+#define ngx_http_s3_unmask_field(name)                                        \
+    offsetof(s3u_finding_t, name)
+
+static ngx_http_variable_t  ngx_http_s3_unmask_vars[] = {
+
+    { ngx_string("s3_unmask_code"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(code), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_service"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(service), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_layer"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(layer), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_request_id"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(request_id), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_host_id"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(host_id), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_principal"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(principal), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_action"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(action), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_resource"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(resource), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_statement"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(statement), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_reason"), NULL,
+      ngx_http_s3_unmask_field_variable,
+      ngx_http_s3_unmask_field(reason), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_source"), NULL,
+      ngx_http_s3_unmask_source_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_decision"), NULL,
+      ngx_http_s3_unmask_decision_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("s3_unmask_upstream_status"), NULL,
+      ngx_http_s3_unmask_status_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_int_t
+ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
+{
+    ngx_http_s3_unmask_ctx_t       *ctx;
+    ngx_http_s3_unmask_loc_conf_t  *conf;
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_s3_unmask_module);
+
+    if (!conf->enable
+        || r != r->main
+        || r->upstream == NULL
+        || r->err_status
+        || (r->method & NGX_HTTP_HEAD))
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    /* nginx's own error pages carry status_n 0: only real upstream answers */
+
+    if (r->upstream->headers_in.status_n != r->headers_out.status
+        || ngx_http_get_module_ctx(r, ngx_http_s3_unmask_module) != NULL
+        || ngx_http_s3_unmask_selected(r, conf) != NGX_OK)
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_length_n == 0) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_length_n > (off_t) conf->buffer) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3_unmask: passed through: body of %O bytes is over "
+                      "the %uz-byte s3_unmask_buffer",
+                      r->headers_out.content_length_n, conf->buffer);
+        return ngx_http_next_header_filter(r);
+    }
+
+    if (r->headers_out.content_encoding
+        && r->headers_out.content_encoding->value.len
+        && !(r->headers_out.content_encoding->value.len == 8
+             && ngx_strncasecmp(r->headers_out.content_encoding->value.data,
+                                (u_char *) "identity", 8) == 0))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3_unmask: passed through: body is compressed "
+                      "(Content-Encoding: %V)",
+                      &r->headers_out.content_encoding->value);
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_s3_unmask_ctx_t));
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->upstream_status = r->headers_out.status;
+    ctx->size = conf->buffer;
+
+    if (r->headers_out.content_length_n > 0) {
+        ctx->size = (size_t) r->headers_out.content_length_n;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_s3_unmask_module);
+
+    /* file-backed proxy buffers are read into memory for us */
+    r->filter_need_in_memory = 1;
+    r->allow_ranges = 0;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "s3_unmask: holding the %ui response", ctx->upstream_status);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_selected(ngx_http_request_t *r,
+    ngx_http_s3_unmask_loc_conf_t *conf)
+{
+    ngx_uint_t   i, *status;
+
+    if (r->headers_out.status == NGX_HTTP_FORBIDDEN) {
+        return NGX_OK;
+    }
+
+    status = conf->statuses->elts;
+
+    for (i = 0; i < conf->statuses->nelts; i++) {
+        if (status[i] == r->headers_out.status) {
+            return NGX_OK;
+        }
+    }
+
+    /* Lambda's Invoke API reports a function error in a 200 */
+
+    if (ngx_http_s3_unmask_find_header(&r->headers_out.headers,
+                                       "x-amz-function-error", 20)
+        != NULL)
+    {
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_table_elt_t *
+ngx_http_s3_unmask_find_header(ngx_list_t *headers, const char *name,
+    size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &headers->part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash != 0
+            && h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            return &h[i];
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                          size;
+    ngx_buf_t                      *b;
+    ngx_chain_t                    *cl;
+    ngx_http_s3_unmask_ctx_t       *ctx;
+    ngx_http_s3_unmask_loc_conf_t  *conf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_s3_unmask_module);
+
+    if (ctx == NULL || ctx->state != ngx_http_s3_unmask_collect) {
+        return ngx_http_next_body_filter(r, in);
+    }
+
+    if (in == NULL) {
+        return NGX_OK;
+    }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_s3_unmask_module);
+
+    for (cl = in; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (!ngx_buf_in_memory(b) && ngx_buf_size(b) != 0) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "s3_unmask: passed through: body not in memory");
+            return ngx_http_s3_unmask_release(r, ctx, cl);
+        }
+
+        size = ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos) : 0;
+
+        if (size > conf->buffer - ctx->len) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "s3_unmask: passed through: body is over the "
+                          "%uz-byte s3_unmask_buffer", conf->buffer);
+            return ngx_http_s3_unmask_release(r, ctx, cl);
+        }
+
+        if (size) {
+            if (ctx->buf == NULL) {
+                ctx->buf = ngx_pnalloc(r->pool, ngx_max(ctx->size, size));
+                if (ctx->buf == NULL) {
+                    return NGX_ERROR;
+                }
+
+                ctx->size = ngx_max(ctx->size, size);
+
+            } else if (ctx->len + size > ctx->size) {
+                /* the upstream sent more than its Content-Length said */
+                ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                              "s3_unmask: passed through: body is longer "
+                              "than its Content-Length");
+                return ngx_http_s3_unmask_release(r, ctx, cl);
+            }
+
+            ngx_memcpy(ctx->buf + ctx->len, b->pos, size);
+            ctx->len += size;
+
+            /* consumed: the upstream may reuse its buffer */
+            b->pos = b->last;
+        }
+
+        if (b->last_buf) {
+            r->buffered &= ~NGX_HTTP_S3_UNMASK_BUFFERED;
+            return ngx_http_s3_unmask_decide(r, ctx, conf);
+        }
+    }
+
+    /*
+     * The upstream module closes its connection before it flushes a failed
+     * response; a held header must not turn that into an empty reply.
+     */
+
+    if (r->upstream && r->upstream->peer.connection == NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3_unmask: upstream response ended before its body "
+                      "was complete; sending 502");
+
+        r->buffered &= ~NGX_HTTP_S3_UNMASK_BUFFERED;
+        ctx->state = ngx_http_s3_unmask_done;
+
+        return ngx_http_filter_finalize_request(r, &ngx_http_s3_unmask_module,
+                                                NGX_HTTP_BAD_GATEWAY);
+    }
+
+    r->buffered |= NGX_HTTP_S3_UNMASK_BUFFERED;
+
+    return NGX_OK;
+}
+
+
+/* sends the held response unchanged: collected bytes, then the rest */
+
+static ngx_int_t
+ngx_http_s3_unmask_release(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_chain_t *rest)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t  *out;
+
+    ctx->state = ngx_http_s3_unmask_pass;
+    r->buffered &= ~NGX_HTTP_S3_UNMASK_BUFFERED;
+
+    rc = ngx_http_next_header_filter(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    if (ctx->len == 0) {
+        return ngx_http_next_body_filter(r, rest);
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->memory = 1;
+    b->pos = ctx->buf;
+    b->last = ctx->buf + ctx->len;
+
+    out = ngx_alloc_chain_link(r->pool);
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->buf = b;
+    out->next = rest;
+
+    return ngx_http_next_body_filter(r, out);
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_decide(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf)
+{
+    ngx_int_t          rc;
+    ngx_buf_t         *b;
+    ngx_chain_t        out;
+    ngx_table_elt_t   *h;
+    s3u_finding_t     *f;
+
+    ctx->state = ngx_http_s3_unmask_done;
+
+    f = ngx_pcalloc(r->pool, sizeof(s3u_finding_t));
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->meta.status = (int) ctx->upstream_status;
+
+    if (r->headers_out.content_type.len) {
+        ctx->meta.content_type.data = (const char *)
+                                      r->headers_out.content_type.data;
+        ctx->meta.content_type.len = r->headers_out.content_type.len;
+    }
+
+    h = ngx_http_s3_unmask_find_header(&r->headers_out.headers,
+                                       "x-amz-function-error", 20);
+    if (h) {
+        ctx->meta.function_error.data = (const char *) h->value.data;
+        ctx->meta.function_error.len = h->value.len;
+    }
+
+    h = ngx_http_s3_unmask_find_header(&r->headers_out.headers,
+                                       "x-amz-request-id", 16);
+    if (h) {
+        ctx->meta.amz_request_id.data = (const char *) h->value.data;
+        ctx->meta.amz_request_id.len = h->value.len;
+    }
+
+    h = ngx_http_s3_unmask_find_header(&r->headers_out.headers,
+                                       "x-amz-id-2", 10);
+    if (h) {
+        ctx->meta.amz_id_2.data = (const char *) h->value.data;
+        ctx->meta.amz_id_2.len = h->value.len;
+    }
+
+    s3u_detect((const char *) ctx->buf, ctx->len, &ctx->meta, f);
+
+    ctx->finding = f;
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = ctx->buf;
+    b->last = ctx->buf ? ctx->buf + ctx->len : NULL;
+    b->memory = (ctx->len != 0);
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    if (f->verdict == S3U_VERDICT_NONE) {
+        if (!f->parsed) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "s3_unmask: passed through: body of the %ui "
+                          "response is not a known error form",
+                          ctx->upstream_status);
+        }
+
+    } else {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3_unmask: %s %s (%s) in the %ui response",
+                      s3u_verdict_name(f->verdict), f->code,
+                      f->format ? f->format : "-", ctx->upstream_status);
+
+        if (f->s3_status > 0
+            && (f->verdict == S3U_VERDICT_DENIAL
+                || ngx_http_s3_unmask_code_listed(conf, f->code) == NGX_OK))
+        {
+            if (ngx_http_s3_unmask_rewrite(r, ctx, conf, &out) != NGX_OK) {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    rc = ngx_http_next_header_filter(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    return ngx_http_next_body_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
+    ngx_chain_t *out)
+{
+    u_char         *p;
+    size_t          len;
+    s3u_finding_t  *f;
+
+    static ngx_str_t  problem_type = ngx_string("application/problem+json");
+
+    f = ctx->finding;
+
+    r->headers_out.status = (ngx_uint_t) f->s3_status;
+    r->headers_out.status_line.len = 0;
+
+    if (conf->header.len && conf->expose != S3U_EXPOSE_NONE) {
+        p = ngx_pnalloc(r->pool, NGX_HTTP_S3_UNMASK_HEADER_MAX);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        len = s3u_denial_header(f, (int) ctx->upstream_status,
+                                (s3u_expose_e) conf->expose, (char *) p,
+                                NGX_HTTP_S3_UNMASK_HEADER_MAX);
+
+        if (len
+            && ngx_http_s3_unmask_set_header(r, &conf->header, p, len)
+               != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (conf->body != NGX_HTTP_S3_UNMASK_BODY_PROBLEM) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = s3u_problem_json(f, f->s3_status, (int) ctx->upstream_status,
+                           (s3u_expose_e) conf->expose, (char *) p,
+                           NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
+    if (len == 0) {
+        /* cannot happen with the fields' sizes; keep the body then */
+        return NGX_OK;
+    }
+
+    out->buf->pos = p;
+    out->buf->last = p + len;
+    out->buf->memory = 1;
+
+    r->headers_out.content_type = problem_type;
+    r->headers_out.content_type_len = problem_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+    r->headers_out.charset.len = 0;
+
+    ngx_http_clear_content_length(r);
+    r->headers_out.content_length_n = len;
+
+    ngx_http_clear_accept_ranges(r);
+    ngx_http_clear_last_modified(r);
+    ngx_http_clear_etag(r);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_code_listed(ngx_http_s3_unmask_loc_conf_t *conf,
+    const char *code)
+{
+    size_t      len;
+    ngx_str_t  *c;
+    ngx_uint_t  i;
+
+    if (conf->codes == NULL) {
+        return NGX_DECLINED;
+    }
+
+    len = ngx_strlen(code);
+    c = conf->codes->elts;
+
+    for (i = 0; i < conf->codes->nelts; i++) {
+        if (c[i].len == len && ngx_strncmp(c[i].data, code, len) == 0) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* replaces any header of that name the upstream sent: ours is the word */
+
+static ngx_int_t
+ngx_http_s3_unmask_set_header(ngx_http_request_t *r, ngx_str_t *name,
+    u_char *value, size_t len)
+{
+    ngx_table_elt_t  *h;
+
+    while ((h = ngx_http_s3_unmask_find_header(&r->headers_out.headers,
+                                               (const char *) name->data,
+                                               name->len))
+           != NULL)
+    {
+        h->hash = 0;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *name;
+    h->value.data = value;
+    h->value.len = len;
+    h->lowcase_key = NULL;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+static s3u_finding_t *
+ngx_http_s3_unmask_get_finding(ngx_http_request_t *r)
+{
+    ngx_http_s3_unmask_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_unmask_module);
+
+    if (ctx == NULL || ctx->finding == NULL
+        || ctx->finding->verdict == S3U_VERDICT_NONE)
+    {
+        return NULL;
+    }
+
+    return ctx->finding;
+}
+
+
+static void
+ngx_http_s3_unmask_set_value(ngx_http_variable_value_t *v, const char *s)
+{
+    size_t  len;
+
+    len = s ? ngx_strlen(s) : 0;
+
+    if (len == 0) {
+        v->not_found = 1;
+        return;
+    }
+
+    v->data = (u_char *) s;
+    v->len = len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_field_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    s3u_finding_t  *f;
+
+    f = ngx_http_s3_unmask_get_finding(r);
+
+    ngx_http_s3_unmask_set_value(v, f ? (const char *) f + data : NULL);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_source_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    s3u_finding_t  *f;
+
+    f = ngx_http_s3_unmask_get_finding(r);
+
+    ngx_http_s3_unmask_set_value(v, f ? s3u_source_name(f->source) : NULL);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_decision_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    s3u_finding_t  *f;
+
+    f = ngx_http_s3_unmask_get_finding(r);
+
+    ngx_http_s3_unmask_set_value(v, f ? s3u_decision_name(f->decision)
+                                      : NULL);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    ngx_http_s3_unmask_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_unmask_module);
+
+    if (ctx == NULL || ctx->finding == NULL
+        || ctx->finding->verdict == S3U_VERDICT_NONE)
+    {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%ui", ctx->upstream_status) - p;
+    v->data = p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_s3_unmask_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_s3_unmask_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_s3_unmask_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_s3_unmask_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    return smcf;
+}
+
+
+static void *
+ngx_http_s3_unmask_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_s3_unmask_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_s3_unmask_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->header = { 0, NULL };
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->statuses = NGX_CONF_UNSET_PTR;
+    conf->codes = NGX_CONF_UNSET_PTR;
+    conf->buffer = NGX_CONF_UNSET_SIZE;
+    conf->header.len = NGX_CONF_UNSET_SIZE;
+    conf->expose = NGX_CONF_UNSET_UINT;
+    conf->body = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_s3_unmask_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_s3_unmask_loc_conf_t *prev = parent;
+    ngx_http_s3_unmask_loc_conf_t *conf = child;
+
+    ngx_uint_t  i, *s;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_ptr_value(conf->codes, prev->codes, NULL);
+    ngx_conf_merge_size_value(conf->buffer, prev->buffer, 16 * 1024);
+    ngx_conf_merge_uint_value(conf->expose, prev->expose, S3U_EXPOSE_LAYER);
+    ngx_conf_merge_uint_value(conf->body, prev->body,
+                              NGX_HTTP_S3_UNMASK_BODY_KEEP);
+
+    if (conf->header.len == NGX_CONF_UNSET_SIZE) {
+        if (prev->header.len == NGX_CONF_UNSET_SIZE) {
+            ngx_str_set(&prev->header, "S3-Denial");
+        }
+
+        conf->header = prev->header;
+    }
+
+    if (conf->statuses == NGX_CONF_UNSET_PTR) {
+        if (prev->statuses == NGX_CONF_UNSET_PTR) {
+            prev->statuses = ngx_array_create(cf->pool, 4,
+                                              sizeof(ngx_uint_t));
+            if (prev->statuses == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            for (i = 0; i < 4; i++) {
+                s = ngx_array_push(prev->statuses);
+                if (s == NULL) {
+                    return NGX_CONF_ERROR;
+                }
+
+                *s = ngx_http_s3_unmask_default_statuses[i];
+            }
+        }
+
+        conf->statuses = prev->statuses;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_s3_unmask(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char                            *rv;
+    ngx_http_s3_unmask_loc_conf_t   *slcf = conf;
+    ngx_http_s3_unmask_main_conf_t  *smcf;
+
+    rv = ngx_conf_set_flag_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (slcf->enable) {
+        smcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_s3_unmask_module);
+        smcf->used = 1;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_s3_unmask_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_s3_unmask_loc_conf_t *slcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value;
+    ngx_uint_t   i, *s;
+
+    if (slcf->statuses != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    slcf->statuses = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                      sizeof(ngx_uint_t));
+    if (slcf->statuses == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        n = ngx_atoi(value[i].data, value[i].len);
+
+        /* success statuses are never held: that path must stay free */
+
+        if (n < 400 || n > 599) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid status \"%V\" in \"%V\": "
+                               "must be between 400 and 599",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        s = ngx_array_push(slcf->statuses);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = (ngx_uint_t) n;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_s3_unmask_codes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_s3_unmask_loc_conf_t *slcf = conf;
+
+    u_char      code[64];
+    ngx_str_t  *value, *c;
+    ngx_uint_t  i;
+
+    if (slcf->codes != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    slcf->codes = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                   sizeof(ngx_str_t));
+    if (slcf->codes == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len == 0 || value[i].len >= sizeof(code)) {
+            goto invalid;
+        }
+
+        ngx_cpystrn(code, value[i].data, value[i].len + 1);
+
+        /* a code must be one whose HTTP status we know to restore */
+
+        if (s3u_s3_error_status((const char *) code) == 0) {
+            goto invalid;
+        }
+
+        c = ngx_array_push(slcf->codes);
+        if (c == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *c = value[i];
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "unknown S3 error code \"%V\" in \"%V\"",
+                       &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_s3_unmask_header(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_s3_unmask_loc_conf_t *slcf = conf;
+
+    u_char     *p;
+    ngx_str_t  *value;
+
+    if (slcf->header.len != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        slcf->header.len = 0;
+        slcf->header.data = NULL;
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].len == 0) {
+        goto invalid;
+    }
+
+    /* an RFC 9110 token, so that the name cannot split the header */
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (ngx_strchr("!#$%&'*+-.^_`|~", *p) == NULL
+            && !(*p >= '0' && *p <= '9')
+            && !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+        {
+            goto invalid;
+        }
+    }
+
+    slcf->header = value[1];
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid header name \"%V\" in \"%V\"",
+                       &value[1], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_s3_unmask_check_buffer(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    if (*sp < 256 || *sp > 16 * 1024 * 1024) {
+        return "must be between 256 and 16m";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_init(ngx_conf_t *cf)
+{
+    ngx_http_s3_unmask_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_s3_unmask_module);
+
+    /* where no location turns it on, the module is not in the chain at all */
+
+    if (!smcf->used) {
+        return NGX_OK;
+    }
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_s3_unmask_header_filter;
+
+    ngx_http_next_body_filter = ngx_http_top_body_filter;
+    ngx_http_top_body_filter = ngx_http_s3_unmask_body_filter;
+
+    return NGX_OK;
+}
