@@ -67,7 +67,7 @@ cmd_deps() {
 
 core_sources() {
     local d f
-    for d in detect policy token; do
+    for d in detect policy token metrics; do
         for f in "$ROOT"/module/$d/*.c; do
             [ -f "$f" ] && printf '%s\n' "$f"
         done

@@ -18,6 +18,7 @@
 #include "detect/s3u_finding.h"
 #include "detect/s3u_detect.h"
 #include "detect/s3u_sfv.h"
+#include "metrics/s3u_metrics.h"
 
 
 /* r->buffered has four bits; nginx's own filters use 0x01, 0x02, 0x04 */
@@ -43,6 +44,7 @@ typedef struct {
 
 typedef struct {
     ngx_flag_t                used;         /* "s3_unmask on" appears somewhere */
+    ngx_shm_zone_t           *metrics;      /* s3u_metrics_t, across workers */
 } ngx_http_s3_unmask_main_conf_t;
 
 
@@ -72,7 +74,12 @@ static ngx_int_t ngx_http_s3_unmask_selected(ngx_http_request_t *r,
 static ngx_table_elt_t *ngx_http_s3_unmask_find_header(ngx_list_t *headers,
     const char *name, size_t len);
 static ngx_int_t ngx_http_s3_unmask_release(ngx_http_request_t *r,
-    ngx_http_s3_unmask_ctx_t *ctx, ngx_chain_t *rest);
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_chain_t *rest,
+    s3u_pass_reason_e reason);
+static void ngx_http_s3_unmask_count_pass(ngx_http_request_t *r,
+    s3u_pass_reason_e reason);
+static void ngx_http_s3_unmask_count_finding(ngx_http_request_t *r,
+    s3u_finding_t *f, ngx_uint_t rewritten);
 static ngx_int_t ngx_http_s3_unmask_decide(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf);
 static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
@@ -82,6 +89,12 @@ static ngx_int_t ngx_http_s3_unmask_code_listed(
     ngx_http_s3_unmask_loc_conf_t *conf, const char *code);
 static ngx_int_t ngx_http_s3_unmask_set_header(ngx_http_request_t *r,
     ngx_str_t *name, u_char *value, size_t len);
+
+static s3u_metrics_t *ngx_http_s3_unmask_get_metrics(ngx_http_request_t *r);
+static ngx_int_t ngx_http_s3_unmask_metrics_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_s3_unmask_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static char *ngx_http_s3_unmask_add_zone(ngx_conf_t *cf);
 
 static ngx_int_t ngx_http_s3_unmask_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_http_s3_unmask_field_variable(ngx_http_request_t *r,
@@ -107,6 +120,8 @@ static char *ngx_http_s3_unmask_header(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_s3_unmask_check_buffer(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_s3_unmask_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_s3_unmask_init(ngx_conf_t *cf);
 
 
@@ -180,6 +195,13 @@ static ngx_command_t  ngx_http_s3_unmask_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_unmask_loc_conf_t, body),
       &ngx_http_s3_unmask_body_modes },
+
+    { ngx_string("s3_unmask_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_s3_unmask_metrics,
+      0,
+      0,
+      NULL },
 
       ngx_null_command
 };
@@ -286,6 +308,7 @@ static ngx_http_variable_t  ngx_http_s3_unmask_vars[] = {
 static ngx_int_t
 ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
 {
+    s3u_metrics_t                  *m;
     ngx_http_s3_unmask_ctx_t       *ctx;
     ngx_http_s3_unmask_loc_conf_t  *conf;
 
@@ -318,6 +341,7 @@ ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
                       "s3_unmask: passed through: body of %O bytes is over "
                       "the %uz-byte s3_unmask_buffer",
                       r->headers_out.content_length_n, conf->buffer);
+        ngx_http_s3_unmask_count_pass(r, S3U_PASS_OVER_LIMIT);
         return ngx_http_next_header_filter(r);
     }
 
@@ -331,6 +355,7 @@ ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
                       "s3_unmask: passed through: body is compressed "
                       "(Content-Encoding: %V)",
                       &r->headers_out.content_encoding->value);
+        ngx_http_s3_unmask_count_pass(r, S3U_PASS_COMPRESSED);
         return ngx_http_next_header_filter(r);
     }
 
@@ -347,6 +372,11 @@ ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
     }
 
     ngx_http_set_ctx(r, ctx, ngx_http_s3_unmask_module);
+
+    m = ngx_http_s3_unmask_get_metrics(r);
+    if (m) {
+        s3u_metrics_inspected(m);
+    }
 
     /* file-backed proxy buffers are read into memory for us */
     r->filter_need_in_memory = 1;
@@ -450,7 +480,8 @@ ngx_http_s3_unmask_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
         if (!ngx_buf_in_memory(b) && ngx_buf_size(b) != 0) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "s3_unmask: passed through: body not in memory");
-            return ngx_http_s3_unmask_release(r, ctx, cl);
+            return ngx_http_s3_unmask_release(r, ctx, cl,
+                                              S3U_PASS_NOT_IN_MEMORY);
         }
 
         size = ngx_buf_in_memory(b) ? (size_t) (b->last - b->pos) : 0;
@@ -459,7 +490,8 @@ ngx_http_s3_unmask_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "s3_unmask: passed through: body is over the "
                           "%uz-byte s3_unmask_buffer", conf->buffer);
-            return ngx_http_s3_unmask_release(r, ctx, cl);
+            return ngx_http_s3_unmask_release(r, ctx, cl,
+                                              S3U_PASS_OVER_LIMIT);
         }
 
         if (size) {
@@ -476,7 +508,8 @@ ngx_http_s3_unmask_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
                 ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                               "s3_unmask: passed through: body is longer "
                               "than its Content-Length");
-                return ngx_http_s3_unmask_release(r, ctx, cl);
+                return ngx_http_s3_unmask_release(r, ctx, cl,
+                                                  S3U_PASS_UNPARSEABLE);
             }
 
             ngx_memcpy(ctx->buf + ctx->len, b->pos, size);
@@ -504,6 +537,7 @@ ngx_http_s3_unmask_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         r->buffered &= ~NGX_HTTP_S3_UNMASK_BUFFERED;
         ctx->state = ngx_http_s3_unmask_done;
+        ngx_http_s3_unmask_count_pass(r, S3U_PASS_UPSTREAM_ABORTED);
 
         return ngx_http_filter_finalize_request(r, &ngx_http_s3_unmask_module,
                                                 NGX_HTTP_BAD_GATEWAY);
@@ -519,7 +553,8 @@ ngx_http_s3_unmask_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
 static ngx_int_t
 ngx_http_s3_unmask_release(ngx_http_request_t *r,
-    ngx_http_s3_unmask_ctx_t *ctx, ngx_chain_t *rest)
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_chain_t *rest,
+    s3u_pass_reason_e reason)
 {
     ngx_int_t     rc;
     ngx_buf_t    *b;
@@ -527,6 +562,8 @@ ngx_http_s3_unmask_release(ngx_http_request_t *r,
 
     ctx->state = ngx_http_s3_unmask_pass;
     r->buffered &= ~NGX_HTTP_S3_UNMASK_BUFFERED;
+
+    ngx_http_s3_unmask_count_pass(r, reason);
 
     rc = ngx_http_next_header_filter(r);
 
@@ -565,6 +602,7 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 {
     ngx_int_t          rc;
     ngx_buf_t         *b;
+    ngx_uint_t         rewritten;
     ngx_chain_t        out;
     ngx_table_elt_t   *h;
     s3u_finding_t     *f;
@@ -623,12 +661,15 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
     out.buf = b;
     out.next = NULL;
 
+    rewritten = 0;
+
     if (f->verdict == S3U_VERDICT_NONE) {
         if (!f->parsed) {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "s3_unmask: passed through: body of the %ui "
                           "response is not a known error form",
                           ctx->upstream_status);
+            ngx_http_s3_unmask_count_pass(r, S3U_PASS_UNPARSEABLE);
         }
 
     } else {
@@ -644,7 +685,11 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
             if (ngx_http_s3_unmask_rewrite(r, ctx, conf, &out) != NGX_OK) {
                 return NGX_ERROR;
             }
+
+            rewritten = 1;
         }
+
+        ngx_http_s3_unmask_count_finding(r, f, rewritten);
     }
 
     rc = ngx_http_next_header_filter(r);
@@ -784,6 +829,175 @@ ngx_http_s3_unmask_set_header(ngx_http_request_t *r, ngx_str_t *name,
 #endif
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_s3_unmask_count_pass(ngx_http_request_t *r, s3u_pass_reason_e reason)
+{
+    s3u_metrics_t  *m;
+
+    m = ngx_http_s3_unmask_get_metrics(r);
+
+    if (m) {
+        s3u_metrics_passed(m, reason);
+    }
+}
+
+
+static void
+ngx_http_s3_unmask_count_finding(ngx_http_request_t *r, s3u_finding_t *f,
+    ngx_uint_t rewritten)
+{
+    s3u_metrics_t  *m;
+
+    m = ngx_http_s3_unmask_get_metrics(r);
+
+    if (m == NULL) {
+        return;
+    }
+
+    if (f->verdict == S3U_VERDICT_DENIAL) {
+        s3u_metrics_denial(m, f->code, f->service, f->layer,
+                           s3u_source_name(f->source));
+
+    } else {
+        s3u_metrics_s3_error(m, f->code);
+    }
+
+    if (rewritten) {
+        s3u_metrics_rewritten(m);
+    }
+}
+
+
+static s3u_metrics_t *
+ngx_http_s3_unmask_get_metrics(ngx_http_request_t *r)
+{
+    ngx_http_s3_unmask_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_s3_unmask_module);
+
+    if (smcf->metrics == NULL) {
+        return NULL;
+    }
+
+    return smcf->metrics->data;
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_metrics_handler(ngx_http_request_t *r)
+{
+    size_t          len;
+    ngx_int_t       rc;
+    ngx_buf_t      *b;
+    ngx_chain_t     out;
+    s3u_metrics_t  *m;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    m = ngx_http_s3_unmask_get_metrics(r);
+    if (m == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* counters move while we render: size with room to spare */
+
+    len = s3u_metrics_render(m, NULL, 0) + 1024;
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = s3u_metrics_render(m, (char *) b->pos, len);
+    b->last = b->pos + ngx_min(len, (size_t) (b->end - b->pos - 1));
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    ngx_str_set(&r->headers_out.content_type,
+                "text/plain; version=0.0.4; charset=utf-8");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_s3_unmask_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+    s3u_metrics_t    *m;
+
+    /* a reload keeps the zone, and with it the counts */
+
+    if (data) {
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    m = ngx_slab_calloc(shpool, sizeof(s3u_metrics_t));
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = m;
+    shm_zone->data = m;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_s3_unmask_add_zone(ngx_conf_t *cf)
+{
+    ngx_http_s3_unmask_main_conf_t  *smcf;
+
+    static ngx_str_t  name = ngx_string("s3_unmask_metrics");
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_s3_unmask_module);
+
+    if (smcf->metrics) {
+        return NGX_CONF_OK;
+    }
+
+    smcf->metrics = ngx_shared_memory_add(cf, &name,
+                                          ngx_max(8 * ngx_pagesize,
+                                                  2 * sizeof(s3u_metrics_t)),
+                                          &ngx_http_s3_unmask_module);
+    if (smcf->metrics == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->metrics->init = ngx_http_s3_unmask_init_zone;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -1023,6 +1237,8 @@ ngx_http_s3_unmask(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         smcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_s3_unmask_module);
         smcf->used = 1;
+
+        return ngx_http_s3_unmask_add_zone(cf);
     }
 
     return NGX_CONF_OK;
@@ -1189,6 +1405,18 @@ ngx_http_s3_unmask_check_buffer(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_s3_unmask_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_s3_unmask_metrics_handler;
+
+    return ngx_http_s3_unmask_add_zone(cf);
 }
 
 
