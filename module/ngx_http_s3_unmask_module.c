@@ -19,6 +19,8 @@
 #include "detect/s3u_detect.h"
 #include "detect/s3u_sfv.h"
 #include "metrics/s3u_metrics.h"
+#include "policy/s3u_pset.h"
+#include "token/s3u_token.h"
 
 
 /* r->buffered has four bits; nginx's own filters use 0x01, 0x02, 0x04 */
@@ -30,6 +32,16 @@
 #define NGX_HTTP_S3_UNMASK_HEADER_MAX    4096
 #define NGX_HTTP_S3_UNMASK_PROBLEM_MAX   8192
 
+/* extra context keys the gateway sets for an evaluation, besides the
+ * operator's s3_unmask_context ones */
+#define NGX_HTTP_S3_UNMASK_DERIVED_KEYS  3
+
+
+typedef struct {
+    ngx_str_t                 key;
+    ngx_http_complex_value_t  value;
+} ngx_http_s3_unmask_context_t;
+
 
 typedef struct {
     ngx_flag_t                enable;
@@ -39,6 +51,13 @@ typedef struct {
     ngx_str_t                 header;       /* empty: off */
     ngx_uint_t                expose;
     ngx_uint_t                body;
+
+    s3u_pset_t               *policies;     /* NULL: no evaluation */
+    ngx_http_complex_value_t *principal;
+    ngx_http_complex_value_t *resource;
+    ngx_http_complex_value_t *action;
+    ngx_array_t              *context;      /* of ngx_http_s3_unmask_context_t */
+    s3u_token_key_t          *token_key;
 } ngx_http_s3_unmask_loc_conf_t;
 
 
@@ -85,6 +104,17 @@ static ngx_int_t ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
     ngx_chain_t *out);
+static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
+    ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f);
+static ngx_int_t ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
+    ngx_http_complex_value_t *cv, const char *found, const char *dflt,
+    char **value);
+static ngx_int_t ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
+    ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx);
+static ngx_uint_t ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e,
+    const char **values, ngx_uint_t n, const char *key, const char *value);
+static ngx_int_t ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf);
 static ngx_int_t ngx_http_s3_unmask_code_listed(
     ngx_http_s3_unmask_loc_conf_t *conf, const char *code);
 static ngx_int_t ngx_http_s3_unmask_set_header(ngx_http_request_t *r,
@@ -122,6 +152,14 @@ static char *ngx_http_s3_unmask_check_buffer(ngx_conf_t *cf, void *post,
     void *data);
 static char *ngx_http_s3_unmask_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_s3_unmask_policies(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_s3_unmask_free_policies(void *data);
+static char *ngx_http_s3_unmask_context(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_s3_unmask_token_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_s3_unmask_wipe_key(void *data);
 static ngx_int_t ngx_http_s3_unmask_init(ngx_conf_t *cf);
 
 
@@ -195,6 +233,48 @@ static ngx_command_t  ngx_http_s3_unmask_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_unmask_loc_conf_t, body),
       &ngx_http_s3_unmask_body_modes },
+
+    { ngx_string("s3_unmask_policies"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_s3_unmask_policies,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("s3_unmask_principal"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, principal),
+      NULL },
+
+    { ngx_string("s3_unmask_resource"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, resource),
+      NULL },
+
+    { ngx_string("s3_unmask_action"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_s3_unmask_loc_conf_t, action),
+      NULL },
+
+    { ngx_string("s3_unmask_context"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_s3_unmask_context,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("s3_unmask_token_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_s3_unmask_token_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { ngx_string("s3_unmask_metrics"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -673,6 +753,10 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
         }
 
     } else {
+        if (f->verdict == S3U_VERDICT_DENIAL && conf->policies) {
+            ngx_http_s3_unmask_evaluate(r, conf, f);
+        }
+
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3_unmask: %s %s (%s) in the %ui response",
                       s3u_verdict_name(f->verdict), f->code,
@@ -736,6 +820,12 @@ ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
         }
     }
 
+    if (conf->token_key
+        && ngx_http_s3_unmask_set_token(r, ctx, conf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     if (conf->body != NGX_HTTP_S3_UNMASK_BODY_PROBLEM) {
         return NGX_OK;
     }
@@ -770,6 +860,317 @@ ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_http_clear_etag(r);
 
     return NGX_OK;
+}
+
+
+/*
+ * Asks the policy set which layer denied, for a denial whose message did
+ * not say.  A message that names only "resource-based policy" is refined
+ * to the bucket or access point policy when the evaluator agrees it is one
+ * of those.
+ */
+
+static void
+ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
+    ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f)
+{
+    char               *principal, *action, *resource;
+    const char         *layer, *dflt_action;
+    s3u_ctx_t           ctx;
+    s3u_metrics_t      *m;
+    s3u_eval_result_t  *res;
+
+    if (f->layer[0] && ngx_strcmp(f->layer, "resource-policy") != 0) {
+        return;
+    }
+
+    if (r->method & (NGX_HTTP_PUT|NGX_HTTP_POST)) {
+        dflt_action = "s3:PutObject";
+
+    } else if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        dflt_action = "s3:GetObject";
+
+    } else if (r->method & NGX_HTTP_DELETE) {
+        dflt_action = "s3:DeleteObject";
+
+    } else {
+        dflt_action = NULL;
+    }
+
+    if (ngx_http_s3_unmask_eval_input(r, conf->principal, f->principal, NULL,
+                                      &principal) != NGX_OK
+        || ngx_http_s3_unmask_eval_input(r, conf->action, f->action,
+                                         dflt_action, &action) != NGX_OK
+        || ngx_http_s3_unmask_eval_input(r, conf->resource, f->resource,
+                                         NULL, &resource) != NGX_OK
+        || ngx_http_s3_unmask_eval_context(r, conf, &ctx) != NGX_OK)
+    {
+        return;
+    }
+
+    if (principal == NULL || action == NULL || resource == NULL) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3_unmask: not evaluated: the %s is unknown (set "
+                      "s3_unmask_%s)",
+                      principal == NULL ? "principal"
+                      : action == NULL ? "action" : "resource",
+                      principal == NULL ? "principal"
+                      : action == NULL ? "action" : "resource");
+        return;
+    }
+
+    res = ngx_palloc(r->pool, sizeof(s3u_eval_result_t));
+    if (res == NULL) {
+        return;
+    }
+
+    if (s3u_pset_eval(conf->policies, principal, action, resource, &ctx, res)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "s3_unmask: not evaluated: the policy set has no "
+                      "answer for %s %s on %s", principal, action, resource);
+        return;
+    }
+
+    m = ngx_http_s3_unmask_get_metrics(r);
+    if (m) {
+        s3u_metrics_evaluation(m, res->decision == S3U_ALLOW);
+    }
+
+    if (!f->principal[0]) {
+        ngx_cpystrn((u_char *) f->principal, (u_char *) principal,
+                    sizeof(f->principal));
+    }
+
+    if (!f->action[0]) {
+        ngx_cpystrn((u_char *) f->action, (u_char *) action,
+                    sizeof(f->action));
+    }
+
+    if (!f->resource[0]) {
+        ngx_cpystrn((u_char *) f->resource, (u_char *) resource,
+                    sizeof(f->resource));
+    }
+
+    if (res->decision == S3U_ALLOW) {
+        ngx_cpystrn((u_char *) f->reason,
+                    (u_char *) "drift: the policy set on file allows this "
+                    "request, so the deployed policies differ from it",
+                    sizeof(f->reason));
+
+        f->decision = S3U_DECISION_UNKNOWN;
+        if (!f->layer[0]) {
+            f->source = S3U_SOURCE_EVALUATOR;
+            ngx_cpystrn((u_char *) f->layer, (u_char *) "unknown",
+                        sizeof(f->layer));
+        }
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "s3_unmask: drift: the policy set allows %s %s on %s, "
+                      "which AWS denied", principal, action, resource);
+        return;
+    }
+
+    layer = s3u_layer_name(res->layer);
+
+    if (f->layer[0]) {
+        /* the message said "resource-based": keep it unless we know which */
+        if (res->layer != S3U_LAYER_BUCKET
+            && res->layer != S3U_LAYER_ACCESS_POINT)
+        {
+            return;
+        }
+
+    } else {
+        f->source = S3U_SOURCE_EVALUATOR;
+    }
+
+    ngx_cpystrn((u_char *) f->layer, (u_char *) layer, sizeof(f->layer));
+
+    f->decision = (res->decision == S3U_EXPLICIT_DENY)
+                  ? S3U_DECISION_EXPLICIT_DENY : S3U_DECISION_IMPLICIT_DENY;
+
+    s3u_eval_statement(res, f->statement, sizeof(f->statement));
+    ngx_cpystrn((u_char *) f->reason, (u_char *) res->reason,
+                sizeof(f->reason));
+}
+
+
+/* what the body said, else the directive's value, else the default */
+
+static ngx_int_t
+ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
+    ngx_http_complex_value_t *cv, const char *found, const char *dflt,
+    char **value)
+{
+    ngx_str_t  v;
+
+    if (found[0]) {
+        *value = (char *) found;
+        return NGX_OK;
+    }
+
+    *value = (char *) dflt;
+
+    if (cv == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_complex_value(r, cv, &v) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (v.len == 0) {
+        return NGX_OK;
+    }
+
+    *value = (char *) ngx_pnalloc(r->pool, v.len + 1);
+    if (*value == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn((u_char *) *value, v.data, v.len + 1);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The keys AWS sets for any call that the gateway can know: the SDKs
+ * always use TLS, and the time is now.  The operator's s3_unmask_context
+ * keys come last and so override them.
+ */
+
+static ngx_int_t
+ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
+    ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx)
+{
+    u_char                        *epoch, *iso, *p;
+    time_t                         now;
+    ngx_tm_t                       tm;
+    ngx_str_t                      v;
+    ngx_uint_t                     i, n;
+    const char                   **values;
+    s3u_ctx_entry_t               *e;
+    ngx_http_s3_unmask_context_t  *c;
+
+    n = NGX_HTTP_S3_UNMASK_DERIVED_KEYS
+        + (conf->context ? conf->context->nelts : 0);
+
+    e = ngx_pcalloc(r->pool, n * sizeof(s3u_ctx_entry_t));
+    values = ngx_palloc(r->pool, n * sizeof(char *));
+    epoch = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 1);
+    iso = ngx_pnalloc(r->pool, sizeof("1970-01-01T00:00:00Z"));
+    if (e == NULL || values == NULL || epoch == NULL || iso == NULL) {
+        return NGX_ERROR;
+    }
+
+    now = ngx_time();
+    ngx_gmtime(now, &tm);
+
+    *ngx_sprintf(epoch, "%T", now) = '\0';
+    *ngx_sprintf(iso, "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                 tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                 tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec) = '\0';
+
+    n = 0;
+    c = conf->context ? conf->context->elts : NULL;
+
+    for (i = 0; c && i < conf->context->nelts; i++) {
+        if (ngx_http_complex_value(r, &c[i].value, &v) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_pnalloc(r->pool, v.len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_cpystrn(p, v.data, v.len + 1);
+
+        e[n].key = (char *) c[i].key.data;
+        values[n++] = (char *) p;
+    }
+
+    n = ngx_http_s3_unmask_derive(e, values, n, "aws:SecureTransport",
+                                  "true");
+    n = ngx_http_s3_unmask_derive(e, values, n, "aws:EpochTime",
+                                  (char *) epoch);
+    n = ngx_http_s3_unmask_derive(e, values, n, "aws:CurrentTime",
+                                  (char *) iso);
+
+    for (i = 0; i < n; i++) {
+        e[i].values = &values[i];
+        e[i].nvalues = 1;
+    }
+
+    ctx->entries = e;
+    ctx->n = n;
+
+    return NGX_OK;
+}
+
+
+/* adds a key the gateway derives, unless the operator set it already */
+
+static ngx_uint_t
+ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e, const char **values,
+    ngx_uint_t n, const char *key, const char *value)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_strcasecmp((u_char *) e[i].key, (u_char *) key) == 0) {
+            return n;
+        }
+    }
+
+    e[n].key = key;
+    values[n] = value;
+
+    return n + 1;
+}
+
+
+/* S3-Denial-Token: the full diagnosis, sealed for the operator */
+
+static ngx_int_t
+ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf)
+{
+    u_char     *plain, *token;
+    size_t      len;
+    long        n;
+
+    static ngx_str_t  name = ngx_string("S3-Denial-Token");
+
+    plain = ngx_pnalloc(r->pool, NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
+    if (plain == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = s3u_problem_json(ctx->finding, ctx->finding->s3_status,
+                           (int) ctx->upstream_status, S3U_EXPOSE_FULL,
+                           (char *) plain, NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
+    if (len == 0) {
+        return NGX_OK;
+    }
+
+    token = ngx_pnalloc(r->pool, s3u_token_size(len));
+    if (token == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = s3u_token_seal(conf->token_key, (const char *) plain, len,
+                       (char *) token, s3u_token_size(len));
+    if (n < 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "s3_unmask: could not seal the S3-Denial-Token");
+        return NGX_OK;
+    }
+
+    return ngx_http_s3_unmask_set_header(r, &name, token, (size_t) n);
 }
 
 
@@ -1159,6 +1560,9 @@ ngx_http_s3_unmask_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     conf->header = { 0, NULL };
+     *     conf->principal = NULL;
+     *     conf->resource = NULL;
+     *     conf->action = NULL;
      */
 
     conf->enable = NGX_CONF_UNSET;
@@ -1168,6 +1572,9 @@ ngx_http_s3_unmask_create_loc_conf(ngx_conf_t *cf)
     conf->header.len = NGX_CONF_UNSET_SIZE;
     conf->expose = NGX_CONF_UNSET_UINT;
     conf->body = NGX_CONF_UNSET_UINT;
+    conf->policies = NGX_CONF_UNSET_PTR;
+    conf->context = NGX_CONF_UNSET_PTR;
+    conf->token_key = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -1187,6 +1594,21 @@ ngx_http_s3_unmask_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_uint_value(conf->expose, prev->expose, S3U_EXPOSE_LAYER);
     ngx_conf_merge_uint_value(conf->body, prev->body,
                               NGX_HTTP_S3_UNMASK_BODY_KEEP);
+    ngx_conf_merge_ptr_value(conf->policies, prev->policies, NULL);
+    ngx_conf_merge_ptr_value(conf->context, prev->context, NULL);
+    ngx_conf_merge_ptr_value(conf->token_key, prev->token_key, NULL);
+
+    if (conf->principal == NULL) {
+        conf->principal = prev->principal;
+    }
+
+    if (conf->resource == NULL) {
+        conf->resource = prev->resource;
+    }
+
+    if (conf->action == NULL) {
+        conf->action = prev->action;
+    }
 
     if (conf->header.len == NGX_CONF_UNSET_SIZE) {
         if (prev->header.len == NGX_CONF_UNSET_SIZE) {
@@ -1405,6 +1827,180 @@ ngx_http_s3_unmask_check_buffer(ngx_conf_t *cf, void *post, void *data)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * Loads and compiles the policy set now, in the master: workers share it
+ * read-only, and a broken set fails "nginx -t" and a reload, leaving the
+ * running configuration to serve.
+ */
+
+static char *
+ngx_http_s3_unmask_policies(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_s3_unmask_loc_conf_t *slcf = conf;
+
+    ngx_str_t           *value, path;
+    s3u_error_t          err;
+    ngx_pool_cleanup_t  *cln;
+
+    if (slcf->policies != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_strcmp(path.data, "off") == 0) {
+        slcf->policies = NULL;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&err, sizeof(s3u_error_t));
+
+    slcf->policies = s3u_pset_load((char *) path.data, &err);
+
+    if (slcf->policies == NULL) {
+        if (err.line) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "s3_unmask_policies: %s:%ud:%ud: %s",
+                               err.file, err.line, err.column, err.message);
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "s3_unmask_policies: %s: %s",
+                               err.file[0] ? err.file : (char *) path.data,
+                               err.message);
+        }
+
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_s3_unmask_free_policies;
+    cln->data = slcf->policies;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_s3_unmask_free_policies(void *data)
+{
+    s3u_pset_free(data);
+}
+
+
+static char *
+ngx_http_s3_unmask_context(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_s3_unmask_loc_conf_t *slcf = conf;
+
+    ngx_str_t                         *value;
+    ngx_http_s3_unmask_context_t      *c;
+    ngx_http_compile_complex_value_t   ccv;
+
+    if (slcf->context == NGX_CONF_UNSET_PTR) {
+        slcf->context = ngx_array_create(cf->pool, 4,
+                                         sizeof(ngx_http_s3_unmask_context_t));
+        if (slcf->context == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    /* a condition key: "service:Name", optionally with a /tag part */
+
+    if (value[1].len < 3 || ngx_strlchr(value[1].data,
+                                        value[1].data + value[1].len, ':')
+                            == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid condition key \"%V\" in \"%V\": "
+                           "expected a key such as aws:SourceIp",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    c = ngx_array_push(slcf->context);
+    if (c == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    c->key = value[1];
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[2];
+    ccv.complex_value = &c->value;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_s3_unmask_token_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_s3_unmask_loc_conf_t *slcf = conf;
+
+    char                 err[256];
+    ngx_str_t           *value, path;
+    ngx_pool_cleanup_t  *cln;
+
+    if (slcf->token_key != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_strcmp(path.data, "off") == 0) {
+        slcf->token_key = NULL;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(s3u_token_key_t));
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (s3u_token_key_load((char *) path.data, cln->data, err, sizeof(err))
+        != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "s3_unmask_token_key: %s",
+                           err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_s3_unmask_wipe_key;
+    slcf->token_key = cln->data;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_s3_unmask_wipe_key(void *data)
+{
+    s3u_token_key_wipe(data);
 }
 
 
