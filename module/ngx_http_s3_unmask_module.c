@@ -150,6 +150,8 @@ static char *ngx_http_s3_unmask_header(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_s3_unmask_check_buffer(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_s3_unmask_set_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_http_s3_unmask_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_s3_unmask_policies(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -222,14 +224,14 @@ static ngx_command_t  ngx_http_s3_unmask_commands[] = {
 
     { ngx_string("s3_unmask_expose"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_s3_unmask_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_unmask_loc_conf_t, expose),
       &ngx_http_s3_unmask_expose_levels },
 
     { ngx_string("s3_unmask_body"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_s3_unmask_set_enum,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_unmask_loc_conf_t, body),
       &ngx_http_s3_unmask_body_modes },
@@ -1812,6 +1814,53 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid header name \"%V\" in \"%V\"",
                        &value[1], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* ngx_conf_set_enum_slot, with a message that lists the accepted values */
+
+static char *
+ngx_http_s3_unmask_set_enum(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    u_char           *last;
+    u_char            names[128];
+    ngx_str_t        *value;
+    ngx_uint_t       *np, i;
+    ngx_conf_enum_t  *e;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    e = cmd->post;
+
+    for (i = 0; e[i].name.len; i++) {
+        if (e[i].name.len == value[1].len
+            && ngx_strcmp(e[i].name.data, value[1].data) == 0)
+        {
+            *np = e[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    last = names;
+
+    for (i = 0; e[i].name.len; i++) {
+        last = ngx_snprintf(last, names + sizeof(names) - last, "%s\"%V\"",
+                            i == 0 ? "" : e[i + 1].name.len ? ", " : " or ",
+                            &e[i].name);
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\": must be %*s",
+                       &value[1], &cmd->name, last - names, names);
 
     return NGX_CONF_ERROR;
 }

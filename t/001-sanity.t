@@ -48,7 +48,7 @@ GET /t
 --- response_headers
 X-Backend: yes
 Content-Type: application/json
-Content-Length: 80
+Content-Length: 78
 !S3-Denial
 --- response_body chomp
 {"errorType":"TypeError","errorMessage":"Cannot read properties of undefined"}

@@ -301,6 +301,8 @@ GET /t
 --- config
     location /t {
         s3_unmask on;
+        # HTTP/1.1, so that the cut is visible as an unfinished chunked body
+        proxy_http_version 1.1;
         proxy_pass http://127.0.0.1:$TEST_NGINX_SERVER_PORT/mid;
     }
     location /mid {

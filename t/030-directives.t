@@ -57,7 +57,7 @@ unknown S3 error code "NoSuchThing" in "s3_unmask_codes"
 
 === TEST 6: s3_unmask_buffer too large
 --- config
-    location /t { s3_unmask_buffer 1g; return 200; }
+    location /t { s3_unmask_buffer 64m; return 200; }
 --- must_die
 --- error_log
 "s3_unmask_buffer" directive must be between 256 and 16m
@@ -87,7 +87,7 @@ invalid header name "S3 Denial" in "s3_unmask_header"
     location /t { s3_unmask_expose everything; return 200; }
 --- must_die
 --- error_log
-invalid value "everything" in "s3_unmask_expose" directive
+invalid value "everything" in "s3_unmask_expose": must be "none", "layer" or "full"
 
 
 
@@ -96,7 +96,7 @@ invalid value "everything" in "s3_unmask_expose" directive
     location /t { s3_unmask_body html; return 200; }
 --- must_die
 --- error_log
-invalid value "html" in "s3_unmask_body" directive
+invalid value "html" in "s3_unmask_body": must be "keep" or "problem"
 
 
 
