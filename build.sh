@@ -224,6 +224,7 @@ cmd_run() {
 
     if [ -z "$conf" ]; then
         sed -e "s#@ROOT@#$ROOT#g" -e "s#@PREFIX@#$prefix#g" \
+            -e "s#@POLICYSET@#${S3U_DEMO_POLICIES:-broken}#g" \
             "$ROOT/t/demo/nginx.conf" > "$prefix/conf/nginx.conf"
         conf=$prefix/conf/nginx.conf
         log "demo gateway on http://127.0.0.1:8080 (Ctrl-C stops it); try:"
