@@ -27,8 +27,8 @@ static const char *const services[S3U_METRICS_SERVICES] = {
 static const char *const layers[S3U_METRICS_LAYERS] = {
     "identity", "permissions-boundary", "session-policy", "scp", "rcp",
     "vpc-endpoint-policy", "bucket-policy", "access-point-policy",
-    "resource-policy", "kms-key-policy", "role-trust-policy", "unknown",
-    "none"
+    "resource-policy", "kms-key-policy", "role-trust-policy", "none",
+    "unknown"
 };
 
 static const char *const sources[S3U_METRICS_SOURCES] = {
