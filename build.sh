@@ -5,7 +5,9 @@
 #   ./build.sh deps            install what build and tests need (apt; idempotent)
 #   ./build.sh build           the dynamic module and the s3-unmask command, in build/
 #   ./build.sh run [CONF]      Debian's nginx with the module, foreground, 127.0.0.1:8080
-#   ./build.sh test            C unit tests, the Test::Nginx suite, the e2e suite
+#   ./build.sh test            every test: unit, Test::Nginx, policies, e2e, fuzz smoke, sanitizers
+#   ./build.sh bench           the performance targets, as ratios in one run
+#   ./build.sh fuzz [SECONDS]  every libFuzzer target for SECONDS (default 60) each
 #   ./build.sh clean           remove build/ and test scratch dirs
 #
 # NGINX_SRC=/path/to/nginx-source ./build.sh build builds a static nginx with
@@ -29,7 +31,7 @@ APT_PACKAGES=(
     build-essential nginx nginx-dev libnginx-mod-http-echo
     libcjson-dev libssl-dev
     libtest-base-perl libtest-longstring-perl libhttp-message-perl libwww-perl
-    curl valgrind
+    curl valgrind rsync wrk clang libclang-rt-14-dev python3-boto3
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -110,7 +112,8 @@ build_cli() {
         compile "$src" "$obj"
         objs+=("$obj")
     done
-    gcc -o "$CLI" "${objs[@]}" "$BUILD/libs3u.a" "${CORE_LIBS[@]}"
+    gcc -o "$CLI.tmp" "${objs[@]}" "$BUILD/libs3u.a" "${CORE_LIBS[@]}"
+    mv -f "$CLI.tmp" "$CLI"
 }
 
 build_unit() {
@@ -158,7 +161,9 @@ build_module_dynamic() {
     fi
 
     make -s -j"$(nproc)" -f "$ngx/Makefile" -C "$NGX_DEV_SRC" modules >/dev/null
-    cp "$ngx/ngx_http_s3_unmask_module.so" "$MODULE_SO"
+    # a running nginx maps the old file: replace it, never overwrite it
+    cp "$ngx/ngx_http_s3_unmask_module.so" "$MODULE_SO.tmp"
+    mv -f "$MODULE_SO.tmp" "$MODULE_SO"
 }
 
 build_module_static() {
@@ -262,6 +267,16 @@ cmd_test() {
         "$ROOT/t/e2e/run.sh" "$BUILD" || failed=1
     fi
 
+    if [ -x "$ROOT/t/fuzz/run.sh" ]; then
+        log "fuzz smoke (libFuzzer, ASan, UBSan)"
+        "$ROOT/t/fuzz/run.sh" "$BUILD" smoke || failed=1
+    fi
+
+    if [ -x "$ROOT/t/sanitize/run.sh" ]; then
+        log "unit tests and the command under ASan and UBSan"
+        "$ROOT/t/sanitize/run.sh" "$BUILD" || failed=1
+    fi
+
     if [ $failed -ne 0 ]; then
         log "FAILED"
         return 1
@@ -302,9 +317,11 @@ main() {
         build) cmd_deps; cmd_build ;;
         run)   cmd_run "$@" ;;
         test)  cmd_test "$@" ;;
+        bench) cmd_deps; cmd_build; "$ROOT/t/bench/run.sh" "$BUILD" ;;
+        fuzz)  cmd_deps; cmd_build; "$ROOT/t/fuzz/run.sh" "$BUILD" "${1:-60}" ;;
         clean) cmd_clean ;;
         *)
-            sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+            sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//' >&2
             exit 2
             ;;
     esac
