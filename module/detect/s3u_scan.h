@@ -1,0 +1,51 @@
+/*
+ * Byte-range helpers for the detectors: searching, loose phrase matching and
+ * copying values into a finding's fixed fields.  Every function takes an
+ * explicit end pointer; nothing here needs a NUL-terminated body.
+ */
+
+#ifndef S3U_SCAN_H
+#define S3U_SCAN_H
+
+#include <stddef.h>
+
+/* the length of a string literal, for stepping over a matched label */
+#define S3U_LEN(literal)  (sizeof(literal) - 1)
+
+int s3u_is_space(int c);
+const char *s3u_skip_space(const char *p, const char *end);
+
+/* first occurrence of the NUL-terminated needle in [p, end), or NULL */
+const char *s3u_find(const char *p, const char *end, const char *needle);
+/* the same, ASCII letters compared without case */
+const char *s3u_find_ci(const char *p, const char *end, const char *needle);
+
+/*
+ * Loose phrase matching, for AWS wording that SDKs and terminals wrap:
+ * letters compare without case and each space of the phrase matches one or
+ * more whitespace bytes.  s3u_phrase matches at p and returns the end of the
+ * match; s3u_find_phrase searches and returns the start (end in *mend).
+ */
+const char *s3u_phrase(const char *p, const char *end, const char *phrase);
+const char *s3u_find_phrase(const char *p, const char *end,
+    const char *phrase, const char **mend);
+
+/* exact comparison of a byte range with a NUL-terminated string */
+int s3u_eq(const char *p, size_t len, const char *s);
+
+/* [A-Za-z0-9.] run at p: the shape of an error code; returns its end */
+const char *s3u_code_end(const char *p, const char *end);
+
+/* a decimal HTTP status (100-599) at p, 0 when there is none */
+int s3u_parse_status(const char *p, const char *end);
+
+/*
+ * Copies a value into a fixed field: leading and trailing whitespace
+ * trimmed, runs of whitespace and line breaks folded into one space, other
+ * control bytes dropped, cut at size - 1 bytes without splitting a UTF-8
+ * sequence.  Always NUL-terminates (size > 0).  Returns the length stored.
+ * dst may be src: the copy runs forwards and never overtakes its source.
+ */
+size_t s3u_field_set(char *dst, size_t size, const char *src, size_t len);
+
+#endif /* S3U_SCAN_H */

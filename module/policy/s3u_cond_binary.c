@@ -1,0 +1,210 @@
+/*
+ * Bool and BinaryEquals values, and the bounded writer the explanations
+ * use (it never allocates and always leaves a NUL-terminated line).
+ */
+
+#include <string.h>
+#include <strings.h>
+
+#include "policy/s3u_cond_int.h"
+
+
+int
+s3u_cond_bool_parse(const char *s, size_t len)
+{
+    if (s == NULL) {
+        return -1;
+    }
+
+    if (len == 4 && strncasecmp(s, "true", 4) == 0) {
+        return 1;
+    }
+
+    if (len == 5 && strncasecmp(s, "false", 5) == 0) {
+        return 0;
+    }
+
+    return -1;
+}
+
+
+static int
+s3u_base64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == '+') {
+        return 62;
+    }
+    if (c == '/') {
+        return 63;
+    }
+
+    return -1;
+}
+
+
+long
+s3u_cond_base64_decode(const char *s, size_t len, unsigned char *out,
+    size_t out_size)
+{
+    size_t    i, n, pad, quantum;
+    int       v;
+    uint32_t  acc;
+
+    if (s == NULL) {
+        return -1;
+    }
+
+    /* padding, if any, only at the end, and it completes a quantum */
+    pad = 0;
+
+    while (len > 0 && s[len - 1] == '=' && pad < 2) {
+        len--;
+        pad++;
+    }
+
+    if (pad > 0 && (len + pad) % 4 != 0) {
+        return -1;
+    }
+
+    if (len % 4 == 1) {
+        return -1;
+    }
+
+    n = 0;
+    acc = 0;
+    quantum = 0;
+
+    for (i = 0; i < len; i++) {
+        v = s3u_base64_value((unsigned char) s[i]);
+        if (v < 0) {
+            return -1;
+        }
+
+        acc = (acc << 6) | (uint32_t) v;
+
+        if (++quantum == 4) {
+            if (out_size - n < 3) {
+                return -1;
+            }
+            out[n++] = (unsigned char) (acc >> 16);
+            out[n++] = (unsigned char) (acc >> 8);
+            out[n++] = (unsigned char) acc;
+            acc = 0;
+            quantum = 0;
+        }
+    }
+
+    if (quantum == 2) {
+        if (out_size - n < 1 || (acc & 0xf) != 0) {
+            return -1;
+        }
+        out[n++] = (unsigned char) (acc >> 4);
+
+    } else if (quantum == 3) {
+        if (out_size - n < 2 || (acc & 0x3) != 0) {
+            return -1;
+        }
+        out[n++] = (unsigned char) (acc >> 10);
+        out[n++] = (unsigned char) (acc >> 2);
+    }
+
+    return (long) n;
+}
+
+
+/* --- explanation writer ------------------------------------------------- */
+
+/* a value longer than this is cut in explanations */
+#define S3U_COND_OUT_VALUE_MAX  200
+
+
+void
+s3u_cond_out_init(s3u_cond_out_t *o, char *buf, size_t size)
+{
+    o->buf = buf;
+    o->size = buf != NULL ? size : 0;
+    o->len = 0;
+
+    if (o->size > 0) {
+        o->buf[0] = '\0';
+    }
+}
+
+
+static void
+s3u_cond_out_char(s3u_cond_out_t *o, char c)
+{
+    if (o->len + 1 < o->size) {
+        o->buf[o->len++] = c;
+        o->buf[o->len] = '\0';
+    }
+}
+
+
+void
+s3u_cond_out_mem(s3u_cond_out_t *o, const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        s3u_cond_out_char(o, s[i]);
+    }
+}
+
+
+void
+s3u_cond_out_str(s3u_cond_out_t *o, const char *s)
+{
+    if (s != NULL) {
+        s3u_cond_out_mem(o, s, strlen(s));
+    }
+}
+
+
+void
+s3u_cond_out_plain(s3u_cond_out_t *o, const char *s, size_t len)
+{
+    size_t         i;
+    unsigned char  c;
+    static const char  hex[] = "0123456789abcdef";
+
+    for (i = 0; i < len; i++) {
+        if (i == S3U_COND_OUT_VALUE_MAX) {
+            s3u_cond_out_str(o, "...");
+            return;
+        }
+
+        c = (unsigned char) s[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            s3u_cond_out_str(o, "\\x");
+            s3u_cond_out_char(o, hex[c >> 4]);
+            s3u_cond_out_char(o, hex[c & 0xf]);
+
+        } else if (c == '"' || c == '\\') {
+            s3u_cond_out_char(o, '\\');
+            s3u_cond_out_char(o, (char) c);
+
+        } else {
+            s3u_cond_out_char(o, (char) c);
+        }
+    }
+}
+
+
+void
+s3u_cond_out_quoted(s3u_cond_out_t *o, const char *s, size_t len)
+{
+    s3u_cond_out_char(o, '"');
+    s3u_cond_out_plain(o, s, len);
+    s3u_cond_out_char(o, '"');
+}

@@ -1,0 +1,531 @@
+/*
+ * The S3-Denial header and the problem+json body: RFC 8941 encoding,
+ * expose levels, and that nothing from an upstream body breaks out of a
+ * value.  Headers are checked with a strict dictionary parser written here;
+ * bodies are parsed back with cJSON.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "detect/s3u_sfv.h"
+#include "unit.h"
+
+
+/* --- a strict RFC 8941 dictionary parser (tokens, strings, integers) ------ */
+
+#define MAX_MEMBERS  32
+
+typedef struct {
+    char   key[64];
+    char   value[2048];      /* strings unescaped; tokens and integers as is */
+    int    is_string;
+} member_t;
+
+typedef struct {
+    member_t  m[MAX_MEMBERS];
+    int       n;
+} dict_t;
+
+
+static int
+parse_key(const char **pp, char *out, size_t size)
+{
+    const char  *p;
+    size_t       n;
+
+    p = *pp;
+    if (!((*p >= 'a' && *p <= 'z') || *p == '*')) {
+        return -1;
+    }
+    for (n = 0; (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+                || *p == '_' || *p == '-' || *p == '.' || *p == '*'; p++)
+    {
+        if (n + 1 >= size) {
+            return -1;
+        }
+        out[n++] = *p;
+    }
+    out[n] = '\0';
+    *pp = p;
+    return 0;
+}
+
+
+static int
+parse_bare(const char **pp, member_t *m)
+{
+    const char  *p;
+    size_t       n;
+
+    p = *pp;
+    n = 0;
+
+    if (*p == '-' || (*p >= '0' && *p <= '9')) {
+        if (*p == '-') {
+            m->value[n++] = *p++;
+        }
+        while (*p >= '0' && *p <= '9' && n < 16) {
+            m->value[n++] = *p++;
+        }
+        if (n == 0 || (n == 1 && m->value[0] == '-')
+            || (*p >= '0' && *p <= '9'))
+        {
+            return -1;
+        }
+
+    } else if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
+               || *p == '*')
+    {
+        while (*p && strchr("!#$%&'*+-.^_`|~:/", *p) != NULL
+               ? 1 : ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
+                      || (*p >= '0' && *p <= '9')))
+        {
+            if (n + 1 >= sizeof(m->value)) {
+                return -1;
+            }
+            m->value[n++] = *p++;
+        }
+
+    } else {
+        return -1;
+    }
+
+    m->value[n] = '\0';
+    *pp = p;
+    return 0;
+}
+
+
+static int
+parse_string(const char **pp, member_t *m)
+{
+    const char  *p;
+    size_t       n;
+
+    p = *pp + 1;
+    for (n = 0; *p != '"'; p++) {
+        if (*p == '\\') {
+            p++;
+            if (*p != '"' && *p != '\\') {
+                return -1;
+            }
+        } else if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e) {
+            return -1;                      /* includes the NUL: unterminated */
+        }
+        if (n + 1 >= sizeof(m->value)) {
+            return -1;
+        }
+        m->value[n++] = *p;
+    }
+    m->value[n] = '\0';
+    m->is_string = 1;
+    *pp = p + 1;
+    return 0;
+}
+
+
+/* 0 when s is a well-formed dictionary of bare items */
+static int
+parse_dict(const char *s, dict_t *d)
+{
+    const char  *p;
+    member_t    *m;
+
+    memset(d, 0, sizeof(*d));
+    p = s;
+
+    while (*p) {
+        if (d->n == MAX_MEMBERS) {
+            return -1;
+        }
+        m = &d->m[d->n++];
+
+        if (parse_key(&p, m->key, sizeof(m->key)) != 0 || *p++ != '=') {
+            return -1;
+        }
+        if (*p == '"' ? parse_string(&p, m) != 0 : parse_bare(&p, m) != 0) {
+            return -1;
+        }
+        if (*p == '\0') {
+            break;
+        }
+        if (*p++ != ',') {
+            return -1;
+        }
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p == '\0') {
+            return -1;                      /* trailing comma */
+        }
+    }
+
+    return 0;
+}
+
+
+static const char *
+get(const dict_t *d, const char *key)
+{
+    int  i;
+
+    for (i = 0; i < d->n; i++) {
+        if (strcmp(d->m[i].key, key) == 0) {
+            return d->m[i].value;
+        }
+    }
+    return NULL;
+}
+
+
+static int
+count(const dict_t *d, const char *key)
+{
+    int  i, n;
+
+    for (i = 0, n = 0; i < d->n; i++) {
+        n += strcmp(d->m[i].key, key) == 0;
+    }
+    return n;
+}
+
+
+/* --- fixtures ---------------------------------------------------------------- */
+
+static void
+sample(s3u_finding_t *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->verdict = S3U_VERDICT_DENIAL;
+    f->source = S3U_SOURCE_EVALUATOR;
+    f->decision = S3U_DECISION_IMPLICIT_DENY;
+    f->s3_status = 403;
+    f->format = "s3-xml";
+    strcpy(f->code, "AccessDenied");
+    strcpy(f->service, "s3");
+    strcpy(f->layer, "access-point-policy");
+    strcpy(f->request_id, "4Y5GQ1WJ8W1XJ0J5");
+    strcpy(f->host_id, "aG9zdA==");
+    strcpy(f->principal, "arn:aws:sts::111122223333:assumed-role/r/s");
+    strcpy(f->action, "s3:PutObject");
+    strcpy(f->resource, "arn:aws:s3:eu-west-1:444455556666:accesspoint/ap/object/k");
+    strcpy(f->statement, "policies/ap.json#AllowUploads");
+    strcpy(f->reason, "no statement names the principal");
+    strcpy(f->message, "Access Denied");
+}
+
+
+/* --- dictionary writer ------------------------------------------------------- */
+
+static void
+test_writer(void)
+{
+    char       buf[256];
+    s3u_sfv_t  d;
+
+    UNIT_OK(s3u_sfv_is_token("AccessDenied"), "token: AccessDenied");
+    UNIT_OK(s3u_sfv_is_token("s3:PutObject"), "token: with ':'");
+    UNIT_OK(s3u_sfv_is_token("a/b.c-d_e~f"), "token: tchar and '/'");
+    UNIT_OK(!s3u_sfv_is_token("4Y5G"), "not a token: starts with a digit");
+    UNIT_OK(!s3u_sfv_is_token("a b"), "not a token: space");
+    UNIT_OK(!s3u_sfv_is_token("a,b"), "not a token: comma");
+    UNIT_OK(!s3u_sfv_is_token("a=b"), "not a token: '='");
+    UNIT_OK(!s3u_sfv_is_token("a\"b"), "not a token: quote");
+    UNIT_OK(!s3u_sfv_is_token(""), "not a token: empty");
+    UNIT_OK(!s3u_sfv_is_token("\xc3\xa9"), "not a token: non-ASCII");
+    UNIT_OK(s3u_sfv_is_key("upstream-status"), "key: lowercase with '-'");
+    UNIT_OK(!s3u_sfv_is_key("Code"), "not a key: uppercase");
+    UNIT_OK(!s3u_sfv_is_key("1a"), "not a key: digit first");
+
+    s3u_sfv_init(&d, buf, sizeof(buf));
+    s3u_sfv_add_value(&d, "code", "AccessDenied");
+    s3u_sfv_add_value(&d, "request-id", "4Y5G");
+    s3u_sfv_add_value(&d, "empty", "");
+    s3u_sfv_add_value(&d, "unsafe-only", "\r\n\x01\xff");
+    s3u_sfv_add_integer(&d, "upstream-status", 500);
+    s3u_sfv_add_string(&d, "s", "a\"b\\c");
+    UNIT_INT(s3u_sfv_finish(&d), strlen(buf), "length returned");
+    UNIT_STR(buf, "code=AccessDenied, request-id=\"4Y5G\", upstream-status=500,"
+             " s=\"a\\\"b\\\\c\"",
+             "tokens bare, others quoted, empties skipped, escapes");
+
+    s3u_sfv_init(&d, buf, sizeof(buf));
+    s3u_sfv_add_value(&d, "Bad", "x");
+    UNIT_INT(s3u_sfv_finish(&d), 0, "an invalid key fails the whole value");
+    UNIT_STR(buf, "", "and leaves an empty string");
+
+    s3u_sfv_init(&d, buf, sizeof(buf));
+    s3u_sfv_add_integer(&d, "n", 1000000000000000LL);
+    UNIT_INT(s3u_sfv_finish(&d), 0, "integers over 15 digits fail");
+
+    s3u_sfv_init(&d, buf, 8);
+    s3u_sfv_add_value(&d, "code", "AccessDenied");
+    UNIT_INT(s3u_sfv_finish(&d), 0, "too small a buffer fails");
+    UNIT_STR(buf, "", "and leaves an empty string");
+}
+
+
+/* --- the header -------------------------------------------------------------- */
+
+static void
+test_header_levels(void)
+{
+    char           buf[2048];
+    size_t         n;
+    dict_t         d;
+    s3u_finding_t  f;
+
+    sample(&f);
+
+    n = s3u_denial_header(&f, 500, S3U_EXPOSE_LAYER, buf, sizeof(buf));
+    UNIT_INT(n, strlen(buf), "layer: length");
+    UNIT_STR(buf, "code=AccessDenied, service=s3, layer=access-point-policy,"
+             " source=evaluator, decision=implicit-deny, upstream-status=500,"
+             " request-id=\"4Y5GQ1WJ8W1XJ0J5\"", "layer: the documented example");
+    UNIT_INT(parse_dict(buf, &d), 0, "layer: a valid dictionary");
+    UNIT_OK(get(&d, "principal") == NULL && get(&d, "resource") == NULL
+            && get(&d, "host-id") == NULL && get(&d, "action") == NULL
+            && get(&d, "statement") == NULL && get(&d, "reason") == NULL,
+            "layer: no ARNs, host id, statement or reason");
+    UNIT_OK(strstr(buf, "111122223333") == NULL
+            && strstr(buf, "444455556666") == NULL, "layer: no account ids");
+
+    n = s3u_denial_header(&f, 500, S3U_EXPOSE_FULL, buf, sizeof(buf));
+    UNIT_INT(parse_dict(buf, &d), 0, "full: a valid dictionary");
+    UNIT_STR(get(&d, "principal"), f.principal, "full: principal");
+    UNIT_STR(get(&d, "action"), "s3:PutObject", "full: action");
+    UNIT_STR(get(&d, "resource"), f.resource, "full: resource");
+    UNIT_STR(get(&d, "host-id"), "aG9zdA==", "full: host id");
+    UNIT_STR(get(&d, "statement"), f.statement, "full: statement");
+    UNIT_STR(get(&d, "reason"), f.reason, "full: reason");
+    UNIT_OK(get(&d, "message") == NULL, "full: no free-text message");
+
+    UNIT_INT(s3u_denial_header(&f, 500, S3U_EXPOSE_NONE, buf, sizeof(buf)), 0,
+             "none: nothing");
+
+    f.verdict = S3U_VERDICT_NONE;
+    UNIT_INT(s3u_denial_header(&f, 500, S3U_EXPOSE_FULL, buf, sizeof(buf)), 0,
+             "a non-finding: nothing");
+
+    sample(&f);
+    f.decision = S3U_DECISION_UNKNOWN;
+    f.source = S3U_SOURCE_NONE;
+    f.layer[0] = '\0';
+    f.request_id[0] = '\0';
+    s3u_denial_header(&f, 0, S3U_EXPOSE_LAYER, buf, sizeof(buf));
+    UNIT_STR(buf, "code=AccessDenied, service=s3, source=none",
+             "empty items and a zero upstream status omitted");
+
+    sample(&f);
+    n = s3u_denial_header(&f, 500, S3U_EXPOSE_LAYER, buf, sizeof(buf));
+    UNIT_INT(s3u_denial_header(&f, 500, S3U_EXPOSE_LAYER, buf, n + 1), n,
+             "fits in exactly len + 1");
+    UNIT_INT(s3u_denial_header(&f, 500, S3U_EXPOSE_LAYER, buf, n), 0,
+             "does not fit in len");
+}
+
+
+/* every field, filled with each attack, still gives one valid dictionary
+ * whose values carry no byte outside 0x20-0x7E */
+static void
+test_header_injection(void)
+{
+    static const char *attacks[] = {
+        "x\r\nSet-Cookie: a=b",
+        "x\nX-Injected: 1",
+        "x\", evil=\"1",
+        "x\\\", evil=1",
+        "x, y=z",
+        "a=b; c",
+        "\"",
+        "\\",
+        "\xc3\xa9t\xc3\xa9 \xff\xfe invalid \xc0\xaf",
+        "\x7f\x01\x1b[31m",
+        "tab\there",
+    };
+    char           *fields[10];
+    char            buf[4096];
+    size_t          i, k;
+    const char     *p;
+    int             bad_parse, bad_bytes, bad_count;
+    dict_t          d;
+    s3u_finding_t   f;
+
+    bad_parse = bad_bytes = bad_count = 0;
+
+    for (k = 0; k < 10; k++) {
+        for (i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+            sample(&f);
+            fields[0] = f.code;
+            fields[1] = f.service;
+            fields[2] = f.layer;
+            fields[3] = f.request_id;
+            fields[4] = f.host_id;
+            fields[5] = f.principal;
+            fields[6] = f.action;
+            fields[7] = f.resource;
+            fields[8] = f.statement;
+            fields[9] = f.reason;
+            strcpy(fields[k], attacks[i]);
+
+            if (s3u_denial_header(&f, 502, S3U_EXPOSE_FULL, buf, sizeof(buf))
+                == 0)
+            {
+                bad_parse++;
+                continue;
+            }
+
+            for (p = buf; *p; p++) {
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e) {
+                    bad_bytes++;
+                }
+            }
+
+            if (parse_dict(buf, &d) != 0) {
+                printf("# not a dictionary: %s\n", buf);
+                bad_parse++;
+                continue;
+            }
+
+            /* 13 members: code service layer source decision upstream-status
+             * request-id host-id principal action resource statement reason */
+            if (d.n != 13 || count(&d, "evil") || count(&d, "y")
+                || count(&d, "code") != 1)
+            {
+                printf("# members: %d in %s\n", d.n, buf);
+                bad_count++;
+            }
+        }
+    }
+
+    UNIT_INT(bad_parse, 0, "every attacked header parses as a dictionary");
+    UNIT_INT(bad_bytes, 0, "no byte outside 0x20-0x7E in any header");
+    UNIT_INT(bad_count, 0, "no attack adds or removes a member");
+
+    sample(&f);
+    strcpy(f.request_id, "ab\r\ncd\"e");
+    s3u_denial_header(&f, 500, S3U_EXPOSE_LAYER, buf, sizeof(buf));
+    parse_dict(buf, &d);
+    UNIT_STR(get(&d, "request-id"), "abcd\"e", "CR LF dropped, quote kept escaped");
+}
+
+
+/* --- problem+json ------------------------------------------------------------ */
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+    const cJSON  *v;
+
+    v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+
+static void
+test_problem(void)
+{
+    char            buf[8192];
+    size_t          n;
+    cJSON          *o;
+    const cJSON    *v;
+    s3u_finding_t   f;
+
+    sample(&f);
+    n = s3u_problem_json(&f, 403, 500, S3U_EXPOSE_LAYER, buf, sizeof(buf));
+    UNIT_INT(n, strlen(buf), "problem: length");
+    o = cJSON_Parse(buf);
+    UNIT_OK(o != NULL, "problem (layer) parses back");
+    UNIT_STR(jstr(o, "type"), "urn:s3-unmask:denial", "type");
+    UNIT_OK(jstr(o, "title") != NULL && jstr(o, "detail") != NULL,
+            "title and detail");
+    v = cJSON_GetObjectItemCaseSensitive(o, "status");
+    UNIT_INT(cJSON_IsNumber(v) ? v->valueint : 0, 403, "status member");
+    v = cJSON_GetObjectItemCaseSensitive(o, "upstream_status");
+    UNIT_INT(cJSON_IsNumber(v) ? v->valueint : 0, 500, "upstream_status member");
+    UNIT_STR(jstr(o, "code"), "AccessDenied", "code member");
+    UNIT_STR(jstr(o, "layer"), "access-point-policy", "layer member");
+    UNIT_STR(jstr(o, "decision"), "implicit-deny", "decision member");
+    UNIT_STR(jstr(o, "request_id"), "4Y5GQ1WJ8W1XJ0J5", "request_id member");
+    UNIT_OK(jstr(o, "principal") == NULL && jstr(o, "resource") == NULL
+            && jstr(o, "host_id") == NULL && jstr(o, "message") == NULL,
+            "layer level: no ARNs, host id or message");
+    UNIT_OK(strstr(buf, "111122223333") == NULL, "layer level: no account id");
+    cJSON_Delete(o);
+
+    n = s3u_problem_json(&f, 403, 500, S3U_EXPOSE_FULL, buf, sizeof(buf));
+    o = cJSON_Parse(buf);
+    UNIT_OK(o != NULL, "problem (full) parses back");
+    UNIT_STR(jstr(o, "principal"), f.principal, "full: principal");
+    UNIT_STR(jstr(o, "resource"), f.resource, "full: resource");
+    UNIT_STR(jstr(o, "statement"), f.statement, "full: statement");
+    UNIT_STR(jstr(o, "message"), "Access Denied", "full: message");
+    cJSON_Delete(o);
+
+    UNIT_INT(s3u_problem_json(&f, 403, 500, S3U_EXPOSE_LAYER, buf, 40), 0,
+             "does not fit: 0");
+    UNIT_STR(buf, "", "does not fit: empty string");
+    UNIT_INT(s3u_problem_json(&f, 403, 500, S3U_EXPOSE_NONE, buf, sizeof(buf)),
+             0, "expose none: 0");
+
+    f.verdict = S3U_VERDICT_S3_ERROR;
+    strcpy(f.code, "SignatureDoesNotMatch");
+    s3u_problem_json(&f, 403, 500, S3U_EXPOSE_LAYER, buf, sizeof(buf));
+    o = cJSON_Parse(buf);
+    UNIT_STR(o ? jstr(o, "type") : NULL, "urn:s3-unmask:s3-error",
+             "an s3-error has its own type");
+    cJSON_Delete(o);
+
+    /* hostile values: JSON stays valid, values come back minus bad UTF-8 */
+    sample(&f);
+    strcpy(f.message, "q\"uote \\ back\r\nline\x01 \xc3\xa9 \xff\xfe \xed\xa0\x80 end");
+    strcpy(f.principal, "\"},\"evil\":{\"x\":\"");
+    s3u_problem_json(&f, 403, 500, S3U_EXPOSE_FULL, buf, sizeof(buf));
+    o = cJSON_Parse(buf);
+    UNIT_OK(o != NULL, "hostile values: still valid JSON");
+    UNIT_STR(o ? jstr(o, "message") : NULL,
+             "q\"uote \\ back\r\nline\x01 \xc3\xa9   end",
+             "escapes round-trip, invalid UTF-8 dropped");
+    UNIT_STR(o ? jstr(o, "principal") : NULL, f.principal,
+             "a quote in a value cannot close it");
+    UNIT_OK(o != NULL && cJSON_GetObjectItemCaseSensitive(o, "evil") == NULL,
+            "no injected member");
+    cJSON_Delete(o);
+}
+
+
+static void
+test_names(void)
+{
+    UNIT_STR(s3u_verdict_name(S3U_VERDICT_DENIAL), "denial", "verdict denial");
+    UNIT_STR(s3u_verdict_name(S3U_VERDICT_S3_ERROR), "s3-error", "verdict s3-error");
+    UNIT_STR(s3u_verdict_name(S3U_VERDICT_NONE), "none", "verdict none");
+    UNIT_STR(s3u_source_name(S3U_SOURCE_MESSAGE), "message", "source message");
+    UNIT_STR(s3u_source_name(S3U_SOURCE_EVALUATOR), "evaluator", "source evaluator");
+    UNIT_STR(s3u_source_name(S3U_SOURCE_NONE), "none", "source none");
+    UNIT_STR(s3u_decision_name(S3U_DECISION_ALLOW), "Allow", "decision Allow");
+    UNIT_STR(s3u_decision_name(S3U_DECISION_EXPLICIT_DENY), "ExplicitDeny",
+             "decision ExplicitDeny");
+    UNIT_STR(s3u_decision_name(S3U_DECISION_IMPLICIT_DENY), "ImplicitDeny",
+             "decision ImplicitDeny");
+    UNIT_STR(s3u_decision_name(S3U_DECISION_UNKNOWN), "", "decision unknown");
+    UNIT_STR(s3u_decision_token(S3U_DECISION_EXPLICIT_DENY), "explicit-deny",
+             "decision token");
+}
+
+
+int
+main(void)
+{
+    test_writer();
+    test_header_levels();
+    test_header_injection();
+    test_problem();
+    test_names();
+
+    return UNIT_DONE();
+}
