@@ -22,6 +22,7 @@ NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 NGX_DEV_SRC=/usr/share/nginx/src
 ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
 MODULE_SO=$BUILD/ngx_http_s3_unmask_module.so
+SHARED=${S3U_SHARED:-$ROOT/../shared}
 CLI=$BUILD/s3-unmask
 
 CORE_CFLAGS=(-std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -I"$ROOT/module")
@@ -256,6 +257,13 @@ cmd_test() {
 
     log "Test::Nginx suite"
     run_prove -r t || failed=1
+
+    # memcheck on every request of the suite; findings fail the run
+    log "Test::Nginx suite under valgrind memcheck"
+    TEST_NGINX_USE_VALGRIND=1 \
+    TEST_NGINX_VALGRIND_SUPPRESS=$SHARED/reference/valgrind.suppress.debian12-nginx \
+    TEST_NGINX_SERVROOT=$ROOT/t/servroot_valgrind \
+        run_prove t/*.t || failed=1
 
     if [ -x "$ROOT/t/policy/run.sh" ]; then
         log "policy sets and scenarios"

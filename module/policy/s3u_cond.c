@@ -874,7 +874,7 @@ s3u_cond_eval_null(const s3u_cond_t *cond, const s3u_ctx_entry_t *e,
 
     is_null = 1;
 
-    for (i = 0; e != NULL && i < e->nvalues; i++) {
+    for (i = 0; e != NULL && e->values != NULL && i < e->nvalues; i++) {
         if (e->values[i] != NULL && e->values[i][0] != '\0') {
             is_null = 0;
             break;

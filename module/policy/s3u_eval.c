@@ -138,9 +138,21 @@ action_matches(const s3u_stmt_t *st, const s3u_req_t *rq)
     }
     any = 0;
     for (i = 0; i < st->nactions && !any; i++) {
-        any = st->actions[i].star
-              || s3u_glob_match(st->actions[i].text, st->actions[i].len,
-                                rq->action, rq->action_len, 1);
+        if (st->actions[i].star) {
+            any = 1;
+            break;
+        }
+        if (st->actions[i].prefix > rq->action_len
+            || strncasecmp(st->actions[i].text, rq->action,
+                           st->actions[i].prefix) != 0)
+        {
+            continue;
+        }
+        any = st->actions[i].prefix == st->actions[i].len
+              ? st->actions[i].len == rq->action_len
+              : st->actions[i].tail_star ? 1
+              : s3u_glob_match(st->actions[i].text, st->actions[i].len,
+                               rq->action, rq->action_len, 1);
     }
     return st->not_action ? !any : any;
 }
@@ -153,6 +165,14 @@ one_resource_matches(const s3u_pat_t *pat, const s3u_req_t *rq)
     long   n;
 
     if (pat->star) {
+        return 1;
+    }
+    if (pat->prefix > rq->resource_len
+        || memcmp(pat->text, rq->resource, pat->prefix) != 0)
+    {
+        return 0;
+    }
+    if (pat->tail_star) {
         return 1;
     }
     if (pat->var) {

@@ -102,6 +102,19 @@ check_string_list(s3u_compile_t *cc, const cJSON *node, const char *what)
 }
 
 
+static unsigned
+colons(const char *s, size_t len)
+{
+    unsigned  n;
+    size_t    i;
+
+    for (n = 0, i = 0; i < len; i++) {
+        n += (s[i] == ':');
+    }
+    return n;
+}
+
+
 static int
 compile_patterns(s3u_compile_t *cc, const cJSON *node, const char *what,
     s3u_pat_t **out, size_t *nout, int variables)
@@ -134,6 +147,10 @@ compile_patterns(s3u_compile_t *cc, const cJSON *node, const char *what,
         pats[i].star = (pats[i].len == 1 && pats[i].text[0] == '*');
         pats[i].wild = (strpbrk(pats[i].text, "*?") != NULL);
         pats[i].var = variables && strstr(pats[i].text, "${") != NULL;
+        pats[i].prefix = strcspn(pats[i].text, pats[i].var ? "*?$" : "*?");
+        pats[i].tail_star = (pats[i].prefix + 1 == pats[i].len
+                             && pats[i].text[pats[i].prefix] == '*'
+                             && colons(pats[i].text, pats[i].prefix) >= 5);
         where(cc, item, 0, &pats[i].line, &pats[i].column);
         if (!cJSON_IsArray(node)) {
             break;
@@ -572,6 +589,9 @@ compile_statement(s3u_compile_t *cc, const cJSON *node, unsigned index,
                                  st->actions[i].text);
         }
         st->action_star |= (st->actions[i].star && !st->not_action);
+        /* in an action '*' crosses ':' too: "s3:Get*" is decided by "s3:Get" */
+        st->actions[i].tail_star = (st->actions[i].prefix + 1
+                                    == st->actions[i].len);
     }
     st->services = services_of(st);
 

@@ -50,6 +50,10 @@ typedef struct {
     unsigned        star:1;     /* exactly "*" */
     unsigned        wild:1;     /* holds '*' or '?' */
     unsigned        var:1;      /* holds ${...} and variables are on */
+    size_t          prefix;     /* length of the literal head (before any
+                                   wildcard or variable): a cheap reject */
+    unsigned        tail_star:1;/* the pattern is head + "*", the "*" in
+                                   the resource field: the head decides */
     unsigned        line, column;
 } s3u_pat_t;
 
