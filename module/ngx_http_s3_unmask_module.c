@@ -755,8 +755,17 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
         }
 
     } else {
-        if (f->verdict == S3U_VERDICT_DENIAL && conf->policies) {
-            ngx_http_s3_unmask_evaluate(r, conf, f);
+        if (f->verdict == S3U_VERDICT_DENIAL) {
+            if (conf->policies) {
+                ngx_http_s3_unmask_evaluate(r, conf, f);
+            }
+
+            /* one spelling of "we do not know" for header, logs and metrics */
+
+            if (f->layer[0] == '\0') {
+                ngx_cpystrn((u_char *) f->layer, (u_char *) "unknown",
+                            sizeof(f->layer));
+            }
         }
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
