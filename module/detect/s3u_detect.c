@@ -5,7 +5,8 @@
  *   '<'        the whole body as S3's XML error document
  *   '{' '[' '"'  JSON (Lambda payloads, Node SDK errors, an app's own JSON)
  *   otherwise, or when those are not well-formed: SDK texts and S3 XML
- *   quoted inside text (s3u_detect_text.c)
+ *   quoted inside text (s3u_detect_text.c), then a JSON object after a
+ *   log prefix
  */
 
 #include <string.h>
@@ -26,6 +27,31 @@ ids_from_headers(const s3u_detect_meta_t *meta, s3u_finding_t *out)
     if (out->host_id[0] == '\0' && meta->amz_id_2.len > 0) {
         s3u_field_set(out->host_id, sizeof(out->host_id),
                       meta->amz_id_2.data, meta->amz_id_2.len);
+    }
+}
+
+
+/* a JSON object after a log prefix ("ERROR Invoke Error {...}"): from the
+ * first '{' to the last '}' */
+static void
+json_after_prefix(const char *body, const char *end, s3u_finding_t *out)
+{
+    const char     *open, *close;
+    s3u_finding_t   json;
+
+    open = memchr(body, '{', (size_t) (end - body));
+    if (open == NULL || open == body) {
+        return;                     /* no object, or the body was one */
+    }
+
+    for (close = end; close > open && close[-1] != '}'; close--) {
+        /* void */
+    }
+
+    if (close > open
+        && s3u_detect_json(open, (size_t) (close - open), &json, 1) == 1)
+    {
+        *out = json;
     }
 }
 
@@ -84,7 +110,9 @@ s3u_detect(const char *body, size_t len, const s3u_detect_meta_t *meta,
 
     } else if (rc == -1) {
         memset(out, 0, sizeof(*out));
-        s3u_detect_text(body, len, out);
+        if (!s3u_detect_text(body, len, out)) {
+            json_after_prefix(body, end, out);
+        }
     }
 
     if (out->verdict == S3U_VERDICT_NONE) {

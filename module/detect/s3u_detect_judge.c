@@ -151,6 +151,46 @@ bare_message(const s3u_span_t *msg)
 }
 
 
+/* S3's other fixed AccessDenied messages (presigned URLs, anonymous
+ * multipart uploads): S3's own words, so as good as the bare text */
+static const char *s3u_denied_messages[] = {
+    "Request has expired",
+    "There were headers present in the request which were not signed",
+    "Anonymous users cannot initiate multipart uploads",
+    "Anonymous users cannot copy objects",
+    "Invalid date (should be seconds since epoch)",
+    "Query-string authentication version 4 requires the X-Amz-Algorithm,"
+    " X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders,"
+    " and X-Amz-Expires parameters",
+};
+
+
+static int
+s3_denied_message(const s3u_span_t *msg)
+{
+    size_t       i, n;
+    const char  *p, *end;
+
+    if (bare_message(msg)) {
+        return 1;
+    }
+
+    end = msg->data + msg->len;
+    p = s3u_skip_space(msg->data, end);
+
+    for (i = 0; i < sizeof(s3u_denied_messages) / sizeof(s3u_denied_messages[0]);
+         i++)
+    {
+        n = strlen(s3u_denied_messages[i]);
+        if ((size_t) (end - p) >= n && memcmp(p, s3u_denied_messages[i], n) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /* the service a denial belongs to, or NULL when it is none of ours */
 static const char *
 denial_service(const s3u_form_t *form, const s3u_message_t *m, int has_msg,
@@ -178,7 +218,8 @@ denial_service(const s3u_form_t *form, const s3u_message_t *m, int has_msg,
     /* a form that does not name its service: S3's bare text, or a
      * made-up HEAD code the SDK reported with a 403 */
     if (form->origin == S3U_ORIGIN_UNKNOWN
-        && (head_code ? form->status == 403 : bare_message(&form->message)))
+        && (head_code ? form->status == 403
+                      : s3_denied_message(&form->message)))
     {
         return "s3";
     }
@@ -342,11 +383,13 @@ s3u_code_from_message(const char *p, size_t len, int status)
         /* only the denial shapes need the status to agree */
     } else if (s3u_message_parse(p, end, &m)) {
         return "AccessDenied";
-    } else if (len > 0 && bare_message(&msg)
+    } else if (len > 0 && s3_denied_message(&msg)
                && !s3u_eq(p, len, "null"))
     {
         return "AccessDenied";
-    } else if (status == 403 && bare_message(&msg)) {
+    } else if (status == 403
+               && (bare_message(&msg) || s3u_eq(p, len, "Forbidden")))
+    {
         return "Forbidden";
     }
 

@@ -7,18 +7,30 @@
 #include "detect/s3u_scan.h"
 
 
+const unsigned char  s3u_ctype[256] = {
+    [0x00 ... 0x08] = S3U_CT_CONTROL,
+    ['\t' ... '\r'] = S3U_CT_CONTROL | S3U_CT_SPACE,     /* \t \n \v \f \r */
+    [0x0e ... 0x1f] = S3U_CT_CONTROL,
+    [' '] = S3U_CT_SPACE,
+    ['.'] = S3U_CT_CODE,
+    ['0' ... '9'] = S3U_CT_CODE,
+    ['A' ... 'Z'] = S3U_CT_CODE,
+    ['a' ... 'z'] = S3U_CT_CODE,
+    [0x7f] = S3U_CT_CONTROL,
+};
+
+
 int
 s3u_is_space(int c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'
-           || c == '\v';
+    return s3u_ctype_is(c, S3U_CT_SPACE);
 }
 
 
 const char *
 s3u_skip_space(const char *p, const char *end)
 {
-    while (p < end && s3u_is_space((unsigned char) *p)) {
+    while (p < end && s3u_ctype_is(*p, S3U_CT_SPACE)) {
         p++;
     }
 
@@ -64,6 +76,7 @@ s3u_find(const char *p, const char *end, const char *needle)
 const char *
 s3u_find_ci(const char *p, const char *end, const char *needle)
 {
+    int          first, other;
     size_t       nlen, i;
     const char  *last;
 
@@ -73,9 +86,23 @@ s3u_find_ci(const char *p, const char *end, const char *needle)
     }
 
     last = end - nlen;
+    first = lower((unsigned char) needle[0]);
+    other = (first >= 'a' && first <= 'z') ? first - ('a' - 'A') : first;
 
     for ( /* void */ ; p <= last; p++) {
-        for (i = 0; i < nlen; i++) {
+
+        if (first == other) {
+            /* not a letter: let memchr find the candidates */
+            p = memchr(p, first, (size_t) (last - p) + 1);
+            if (p == NULL) {
+                return NULL;
+            }
+
+        } else if (*p != first && *p != other) {
+            continue;
+        }
+
+        for (i = 1; i < nlen; i++) {
             if (lower((unsigned char) p[i]) != lower((unsigned char) needle[i])) {
                 break;
             }
@@ -130,7 +157,9 @@ s3u_find_phrase(const char *p, const char *end, const char *phrase,
     first = lower((unsigned char) phrase[0]);
 
     for ( /* void */ ; p < end; p++) {
-        if (lower((unsigned char) *p) != first) {
+        if (first == ' ' ? !s3u_is_space((unsigned char) *p)
+                         : lower((unsigned char) *p) != first)
+        {
             continue;
         }
         m = s3u_phrase(p, end, phrase);
@@ -156,10 +185,7 @@ s3u_eq(const char *p, size_t len, const char *s)
 const char *
 s3u_code_end(const char *p, const char *end)
 {
-    while (p < end
-           && ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')
-               || (*p >= '0' && *p <= '9') || *p == '.'))
-    {
+    while (p < end && s3u_ctype_is(*p, S3U_CT_CODE)) {
         p++;
     }
 
@@ -185,27 +211,10 @@ s3u_parse_status(const char *p, const char *end)
 }
 
 
-/* length of the UTF-8 sequence a lead byte starts, 1 for anything else */
-static size_t
-utf8_seq_len(unsigned char c)
-{
-    if (c >= 0xf0 && c <= 0xf4) {
-        return 4;
-    }
-    if (c >= 0xe0) {
-        return c <= 0xef ? 3 : 1;
-    }
-    if (c >= 0xc2) {
-        return 2;
-    }
-    return 1;
-}
-
-
 size_t
 s3u_field_set(char *dst, size_t size, const char *src, size_t len)
 {
-    size_t          n, seq;
+    size_t          n, run, room;
     int             pending_space;
     unsigned char   c;
     const char     *p, *end;
@@ -227,24 +236,37 @@ s3u_field_set(char *dst, size_t size, const char *src, size_t len)
     while (p < end) {
         c = (unsigned char) *p;
 
-        if (s3u_is_space(c)) {
-            pending_space = (n > 0);
+        if (s3u_ctype_is(c, S3U_CT_CONTROL | S3U_CT_SPACE)) {
+            if (s3u_ctype_is(c, S3U_CT_SPACE)) {
+                pending_space = (n > 0);
+            }
             p++;
             continue;
         }
 
-        if (c < 0x20 || c == 0x7f) {
-            p++;
-            continue;
+        /* a run of bytes kept as they are, copied at once */
+        for (run = 1; p + run < end; run++) {
+            if (s3u_ctype_is(p[run], S3U_CT_CONTROL | S3U_CT_SPACE)) {
+                break;
+            }
         }
 
-        seq = utf8_seq_len(c);
-        if (seq > (size_t) (end - p)) {
-            seq = (size_t) (end - p);
-        }
-
-        if (n + pending_space + seq > size - 1) {
+        room = size - 1 - n;
+        if (room <= (size_t) pending_space) {
             break;
+        }
+        room -= pending_space;
+
+        if (run > room) {
+            /* cut, but not inside a UTF-8 sequence */
+            run = room;
+            while (run > 0 && ((unsigned char) p[run] & 0xc0) == 0x80) {
+                run--;
+            }
+            if (run == 0) {
+                break;                       /* no space before nothing */
+            }
+            end = p + run;                   /* nothing after the cut */
         }
 
         if (pending_space) {
@@ -252,9 +274,9 @@ s3u_field_set(char *dst, size_t size, const char *src, size_t len)
             pending_space = 0;
         }
 
-        memmove(dst + n, p, seq);
-        n += seq;
-        p += seq;
+        memmove(dst + n, p, run);
+        n += run;
+        p += run;
     }
 
     dst[n] = '\0';

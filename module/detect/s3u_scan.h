@@ -12,6 +12,15 @@
 /* the length of a string literal, for stepping over a matched label */
 #define S3U_LEN(literal)  (sizeof(literal) - 1)
 
+/* byte classes, looked up once per byte in the hot loops */
+#define S3U_CT_SPACE    0x01        /* space, \t \r \n \f \v */
+#define S3U_CT_CONTROL  0x02        /* below 0x20, and 0x7f (spaces too) */
+#define S3U_CT_CODE     0x04        /* [A-Za-z0-9.]: an error code's bytes */
+
+extern const unsigned char  s3u_ctype[256];
+
+#define s3u_ctype_is(c, class)  (s3u_ctype[(unsigned char) (c)] & (class))
+
 int s3u_is_space(int c);
 const char *s3u_skip_space(const char *p, const char *end);
 

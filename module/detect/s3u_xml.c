@@ -244,11 +244,11 @@ text(xml_t *x)
     char           buf[4];
     size_t         n;
     unsigned char  c;
+    const char    *run;
 
     while (x->p < x->end && *x->p != '<') {
-        c = (unsigned char) *x->p;
 
-        if (c == '&') {
+        if (*x->p == '&') {
             if (entity(x, buf, &n) != 0) {
                 return -1;
             }
@@ -258,18 +258,25 @@ text(xml_t *x)
             continue;
         }
 
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            return -1;
-        }
+        /* a run of plain bytes, checked and kept at once */
+        for (run = x->p; run < x->end && *run != '<' && *run != '&'; run++) {
+            c = (unsigned char) *run;
 
-        if (x->depth == 0 && !s3u_is_space(c)) {
-            return -1;                       /* text outside the root */
+            if (s3u_ctype_is(c, S3U_CT_CONTROL)
+                && c != '\t' && c != '\n' && c != '\r')
+            {
+                return -1;                   /* not an XML character */
+            }
+
+            if (x->depth == 0 && !s3u_ctype_is(c, S3U_CT_SPACE)) {
+                return -1;                   /* text outside the root */
+            }
         }
 
         if (x->depth == 2) {
-            emit(x, x->p, 1);
+            emit(x, x->p, (size_t) (run - x->p));
         }
-        x->p++;
+        x->p = run;
     }
 
     return 0;

@@ -284,17 +284,77 @@ stmt_applies(const s3u_stmt_t *st, const s3u_req_t *rq)
 }
 
 
+/*
+ * Walks the statements that can apply to the caller, in statement order:
+ * all of them, or with a principal index the "always" list merged with
+ * the caller's range.  Returns NULL at the end.
+ */
+typedef struct {
+    size_t   all;
+    size_t   ai;
+    size_t   pi;
+    size_t   pend;
+} s3u_walk_t;
+
+
+static void
+walk_start(const s3u_policy_t *p, const s3u_caller_t *c, s3u_walk_t *w)
+{
+    size_t  lo, hi, mid;
+
+    memset(w, 0, sizeof(*w));
+    if (!p->indexed || !c->has_key) {
+        return;
+    }
+    lo = 0;
+    hi = p->npindex;
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (p->pindex[mid].key < c->key) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    w->pi = lo;
+    for (hi = lo; hi < p->npindex && p->pindex[hi].key == c->key; hi++) {
+        /* void */
+    }
+    w->pend = hi;
+}
+
+
+static const s3u_stmt_t *
+walk_next(const s3u_policy_t *p, s3u_walk_t *w)
+{
+    if (!p->indexed) {
+        return w->all < p->nstmts ? &p->stmts[w->all++] : NULL;
+    }
+    if (w->ai < p->nalways
+        && (w->pi >= w->pend || p->always[w->ai] < p->pindex[w->pi].stmt))
+    {
+        return &p->stmts[p->always[w->ai++]];
+    }
+    if (w->pi < w->pend) {
+        return &p->stmts[p->pindex[w->pi++].stmt];
+    }
+    return NULL;
+}
+
+
 static const s3u_stmt_t *
 find_deny(const s3u_policy_t *p, const s3u_req_t *rq)
 {
-    size_t  i;
+    const s3u_stmt_t  *st;
+    s3u_walk_t         w;
 
     if (p == NULL) {
         return NULL;
     }
-    for (i = 0; i < p->nstmts; i++) {
-        if (p->stmts[i].deny && stmt_applies(&p->stmts[i], rq)) {
-            return &p->stmts[i];
+    walk_start(p, rq->caller, &w);
+    while ((st = walk_next(p, &w)) != NULL) {
+        if (st->deny && stmt_applies(st, rq)) {
+            return st;
         }
     }
     return NULL;
@@ -305,16 +365,18 @@ find_deny(const s3u_policy_t *p, const s3u_req_t *rq)
 static int
 policy_allows(const s3u_policy_t *p, const s3u_req_t *rq)
 {
-    size_t  i;
-    int     best, g;
+    const s3u_stmt_t  *st;
+    s3u_walk_t         w;
+    int                best, g;
 
     if (p == NULL) {
         return S3U_GRANT_NONE;
     }
     best = S3U_GRANT_NONE;
-    for (i = 0; i < p->nstmts && best < S3U_GRANT_DIRECT; i++) {
-        if (!p->stmts[i].deny) {
-            g = stmt_applies(&p->stmts[i], rq);
+    walk_start(p, rq->caller, &w);
+    while (best < S3U_GRANT_DIRECT && (st = walk_next(p, &w)) != NULL) {
+        if (!st->deny) {
+            g = stmt_applies(st, rq);
             if (g > best) {
                 best = g;
             }
@@ -340,10 +402,13 @@ plist_allows(const s3u_plist_t *l, const s3u_req_t *rq)
 
 /* --- sides --------------------------------------------------------------- */
 
+/* anonymous callers, services, and bare ids (canonical users, web
+ * identity providers) have no identity policies, boundary or SCPs */
 static int
 caller_has_identity(const s3u_caller_t *c)
 {
-    return c->kind != S3U_CALLER_ANONYMOUS && c->kind != S3U_CALLER_SERVICE;
+    return c->kind != S3U_CALLER_ANONYMOUS && c->kind != S3U_CALLER_SERVICE
+           && !(c->kind == S3U_CALLER_OTHER && c->account[0] == '\0');
 }
 
 
@@ -681,6 +746,42 @@ explain_stmt(const s3u_stmt_t *st, const s3u_req_t *rq, char *why,
 }
 
 
+/* how close a statement came, without writing why: ranking every
+ * statement of a large policy must stay cheap */
+static int
+score_stmt(const s3u_stmt_t *st, const s3u_req_t *rq)
+{
+    size_t  i;
+    int     score, fails;
+
+    score = 0;
+    fails = 0;
+    if (action_matches(st, rq)) {
+        score += 4;
+    } else {
+        fails++;
+    }
+    if (resource_matches(st, rq)) {
+        score += 4;
+    } else {
+        fails++;
+    }
+    if (principal_matches(st, rq) != S3U_GRANT_NONE) {
+        score += 4;
+    } else {
+        fails++;
+    }
+    for (i = 0; i < st->nconds; i++) {
+        if (s3u_cond_eval(st->conds[i].cond, rq->ctx, NULL, 0)) {
+            score++;
+        } else {
+            fails++;
+        }
+    }
+    return fails ? score : 1000;
+}
+
+
 /* ranks p's Allow statements into res->closest[start .. start + cap) */
 static void
 closest_in(const s3u_policy_t *p, const s3u_req_t *rq, s3u_layer_t layer,
@@ -697,17 +798,18 @@ closest_in(const s3u_policy_t *p, const s3u_req_t *rq, s3u_layer_t layer,
         if (p->stmts[i].deny) {
             continue;
         }
-        score = explain_stmt(&p->stmts[i], rq, tmp.why, sizeof(tmp.why));
+        score = score_stmt(&p->stmts[i], rq);
+        end = res->nclosest;
+        if (end - start == cap && score <= scores[cap - 1]) {
+            continue;
+        }
+        explain_stmt(&p->stmts[i], rq, tmp.why, sizeof(tmp.why));
         tmp.layer = layer;
         tmp.policy = p;
         tmp.stmt = &p->stmts[i];
 
         /* insertion into the best-first segment */
-        end = res->nclosest;
         if (end - start == cap) {
-            if (score <= scores[cap - 1]) {
-                continue;
-            }
             end--;
         } else {
             res->nclosest++;
@@ -951,12 +1053,16 @@ decide(const s3u_eval_input_t *in, s3u_side_t *sides, size_t n,
                 s3u_stmt_name(hit.stmt, name, sizeof(name));
                 snprintf(res->reason, sizeof(res->reason),
                          "explicit deny in %s: statement %s (%s:%u) matches"
-                         " %s performing %.*s on %.*s",
+                         " %s performing %.*s on %.*s%s",
                          s3u_layer_name(hit.layer), name, hit.policy->file,
                          hit.stmt->line, sides[i].rq.caller->arn,
                          (int) sides[i].rq.action_len, sides[i].rq.action,
                          (int) sides[i].rq.resource_len,
-                         sides[i].rq.resource);
+                         sides[i].rq.resource,
+                         hit.stmt->not_principal
+                         && sides[i].rq.caller->has_boundary
+                         ? " (a Deny with NotPrincipal applies to every"
+                           " caller that has a permissions boundary)" : "");
                 return 1;
             }
         }
@@ -1042,7 +1148,9 @@ s3u_eval(const s3u_eval_input_t *in, s3u_eval_result_t *res)
     through_ap = in->access_point.present
                  || strstr(in->resource, ":accesspoint/") != NULL;
 
-    if (in->role.present && strcasecmp(in->action, "sts:AssumeRole") == 0) {
+    /* sts:AssumeRole, ...WithWebIdentity, ...WithSAML: the trust policy */
+    if (in->role.present && strncasecmp(in->action, "sts:AssumeRole", 14) == 0)
+    {
         sides[0].rlayer = S3U_LAYER_TRUST;
         sides[0].rpolicy = in->role.policy;
         sides[0].owner = in->role.account

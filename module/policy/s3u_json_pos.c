@@ -29,6 +29,8 @@ struct s3u_json_doc_s {
     /* inner documents: the outer text and where the string token starts */
     const s3u_json_doc_t  *outer;
     size_t                 outer_off;
+    unsigned               unmapped:1;  /* inner text whose place in the
+                                           outer file is not known */
 };
 
 
@@ -184,7 +186,7 @@ s3u_json_where(const s3u_json_doc_t *doc, const cJSON *node, int name,
 
     *line = 0;
     *column = 0;
-    if (doc == NULL || node == NULL || doc->pos == NULL) {
+    if (doc == NULL || node == NULL || doc->pos == NULL || doc->unmapped) {
         return;
     }
 
@@ -310,12 +312,18 @@ depth_check(const char *text, size_t len, size_t *bad_off)
 }
 
 
+/* as cJSON: every byte up to and including ' ' separates tokens */
+static int
+is_space(char c)
+{
+    return (unsigned char) c <= ' ' && c != '\0';
+}
+
+
 static size_t
 skip_space(const char *t, size_t i, size_t len)
 {
-    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n'
-                       || t[i] == '\r'))
-    {
+    while (i < len && is_space(t[i])) {
         i++;
     }
     return i;
@@ -394,8 +402,7 @@ scan_offsets(const char *t, size_t len, s3u_json_pos_t *out, size_t max)
             n++;
             have_name = 0;
             while (i < len && t[i] != ',' && t[i] != '}' && t[i] != ']'
-                   && t[i] != ' ' && t[i] != '\n' && t[i] != '\r'
-                   && t[i] != '\t')
+                   && !is_space(t[i]))
             {
                 i++;
             }
@@ -667,6 +674,7 @@ s3u_json_parse_inner(const s3u_json_doc_t *outer, const cJSON *string_node,
     s3u_error_t *err)
 {
     s3u_json_pos_t  *p;
+    s3u_json_doc_t  *doc;
     size_t           lo, hi, mid;
 
     if (!cJSON_IsString(string_node) || string_node->valuestring == NULL) {
@@ -691,9 +699,25 @@ s3u_json_parse_inner(const s3u_json_doc_t *outer, const cJSON *string_node,
     }
 
     if (p == NULL || outer->outer != NULL) {
-        /* no mapping available: positions fall on the outer document */
-        return parse_common(outer->file, string_node->valuestring,
-                            strlen(string_node->valuestring), NULL, 0, err);
+        /* no mapping: positions inside the string would name lines of
+         * another text, so errors and nodes report no position */
+        doc = parse_common(outer->file, string_node->valuestring,
+                           strlen(string_node->valuestring), NULL, 0, err);
+        if (doc == NULL) {
+            if (err != NULL && err->line > 0) {
+                char  msg[sizeof(err->message)];
+
+                snprintf(msg, sizeof(msg), "%s", err->message);
+                snprintf(err->message, sizeof(err->message),
+                         "in the embedded policy string (its line %u,"
+                         " column %u): %.400s", err->line, err->column, msg);
+                err->line = 0;
+                err->column = 0;
+            }
+            return NULL;
+        }
+        doc->unmapped = 1;
+        return doc;
     }
 
     return parse_common(outer->file, string_node->valuestring,

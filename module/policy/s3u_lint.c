@@ -61,8 +61,24 @@ add(s3u_lint_t *lt, const char *file, unsigned line, unsigned column,
     s3u_lint_severity_t severity, const char *check, const char *fmt, ...)
 {
     s3u_lint_finding_t  *f, *grown;
-    size_t               cap;
+    size_t               cap, i;
     va_list              ap;
+    char                 message[sizeof(f->message)];
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+
+    /* a policy reached twice (a set and a scenario using it) reports once */
+    for (i = 0; i < lt->n; i++) {
+        f = &lt->items[i];
+        if (f->line == line && f->column == column
+            && strcmp(f->check, check) == 0 && strcmp(f->file, file) == 0
+            && strcmp(f->message, message) == 0)
+        {
+            return;
+        }
+    }
 
     if (lt->n == lt->cap) {
         cap = lt->cap ? lt->cap * 2 : 16;
@@ -79,9 +95,7 @@ add(s3u_lint_t *lt, const char *file, unsigned line, unsigned column,
     f->column = column;
     f->severity = severity;
     snprintf(f->check, sizeof(f->check), "%s", check);
-    va_start(ap, fmt);
-    vsnprintf(f->message, sizeof(f->message), fmt, ap);
-    va_end(ap);
+    memcpy(f->message, message, sizeof(f->message));
 }
 
 
@@ -316,6 +330,14 @@ s3u_lint_policy(s3u_lint_t *lt, const s3u_policy_t *p, s3u_layer_t layer,
 /* --- paths --------------------------------------------------------------- */
 
 static void
+lint_diag(void *data, const s3u_error_t *err)
+{
+    add_error(data, err);
+}
+
+
+
+static void
 lint_list(s3u_lint_t *lt, const s3u_plist_t *l, s3u_layer_t layer)
 {
     size_t  i;
@@ -330,7 +352,18 @@ static void
 lint_scenario(s3u_lint_t *lt, const s3u_scenario_t *sc)
 {
     const s3u_eval_input_t  *in = &sc->input;
+    const s3u_policy_t      *p;
+    const char              *res;
+    s3u_layer_t              layer;
     size_t                   i;
+
+    if (sc->pset != NULL) {
+        for (i = 0; i < s3u_pset_npolicies(sc->pset); i++) {
+            p = s3u_pset_policy(sc->pset, i, &layer, &res);
+            s3u_lint_policy(lt, p, layer, res);
+        }
+        return;
+    }
 
     lint_list(lt, &in->identity, S3U_LAYER_IDENTITY);
     if (in->boundary) {
@@ -437,8 +470,9 @@ s3u_lint_path(s3u_lint_t *lt, const char *path)
     node = s3u_policy_unwrap(doc, s3u_json_root(doc), &inner, &err);
     p = NULL;
     if (node != NULL) {
-        p = s3u_policy_compile(inner ? inner : doc, node, S3U_POLICY_ANY,
-                               &err);
+        /* every broken statement is reported, the rest is linted */
+        p = s3u_policy_compile_all(inner ? inner : doc, node, S3U_POLICY_ANY,
+                                   &err, lint_diag, lt);
     }
     s3u_json_free(inner);
     s3u_json_free(doc);
@@ -451,29 +485,61 @@ s3u_lint_path(s3u_lint_t *lt, const char *path)
 }
 
 
+/* findings in file order: by file, line, column, then as found */
+static int
+finding_cmp(const void *a, const void *b)
+{
+    const s3u_lint_finding_t  *x = *(const s3u_lint_finding_t *const *) a;
+    const s3u_lint_finding_t  *y = *(const s3u_lint_finding_t *const *) b;
+    int                        c;
+
+    c = strcmp(x->file, y->file);
+    if (c != 0) {
+        return c;
+    }
+    if (x->line != y->line) {
+        return x->line < y->line ? -1 : 1;
+    }
+    if (x->column != y->column) {
+        return x->column < y->column ? -1 : 1;
+    }
+    return (x > y) - (x < y);
+}
+
+
 size_t
 s3u_lint_report(const s3u_lint_t *lt, FILE *out, int json)
 {
-    const s3u_lint_finding_t  *f;
+    const s3u_lint_finding_t  *f, **order;
     cJSON                     *o, *arr, *item;
     char                      *text;
     size_t                     i;
 
+    order = malloc((lt->n ? lt->n : 1) * sizeof(*order));
+    if (order == NULL) {
+        return lt->n;
+    }
+    for (i = 0; i < lt->n; i++) {
+        order[i] = &lt->items[i];
+    }
+    qsort(order, lt->n, sizeof(*order), finding_cmp);
+
     if (!json) {
         for (i = 0; i < lt->n; i++) {
-            f = &lt->items[i];
+            f = order[i];
             fprintf(out, "%s:%u:%u: %s: %s [%s]\n", f->file, f->line,
                     f->column,
                     f->severity == S3U_LINT_ERROR ? "error" : "warning",
                     f->message, f->check);
         }
+        free(order);
         return lt->n;
     }
 
     o = cJSON_CreateObject();
     arr = cJSON_AddArrayToObject(o, "findings");
     for (i = 0; arr != NULL && i < lt->n; i++) {
-        f = &lt->items[i];
+        f = order[i];
         item = cJSON_CreateObject();
         if (item == NULL) {
             break;
@@ -495,5 +561,6 @@ s3u_lint_report(const s3u_lint_t *lt, FILE *out, int json)
         free(text);
     }
     cJSON_Delete(o);
+    free(order);
     return lt->n;
 }

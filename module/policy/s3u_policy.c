@@ -624,11 +624,95 @@ compile_statement(s3u_compile_t *cc, const cJSON *node, unsigned index,
 }
 
 
+static int
+pindex_cmp(const void *a, const void *b)
+{
+    const s3u_pindex_t  *x = a, *y = b;
+
+    if (x->key != y->key) {
+        return x->key < y->key ? -1 : 1;
+    }
+    return (x->stmt > y->stmt) - (x->stmt < y->stmt);
+}
+
+
+/* builds the principal index; 0 also when the policy is not worth it */
+static int
+build_index(s3u_policy_t *p)
+{
+    const s3u_stmt_t  *st;
+    size_t             i, j, n, keyed;
+    uint64_t           key;
+    int                indexable;
+
+    if (p->nstmts < S3U_POLICY_INDEX_MIN || p->nstmts > UINT32_MAX) {
+        return 0;
+    }
+
+    keyed = 0;
+    for (i = 0; i < p->nstmts; i++) {
+        keyed += p->stmts[i].nprincipals;
+    }
+    p->always = s3u_arena_alloc(p->arena, p->nstmts * sizeof(uint32_t));
+    p->pindex = s3u_arena_alloc(p->arena,
+                                (keyed ? keyed : 1) * sizeof(s3u_pindex_t));
+    if (p->always == NULL || p->pindex == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < p->nstmts; i++) {
+        st = &p->stmts[i];
+        indexable = st->has_principal && !st->not_principal;
+        for (j = 0; indexable && j < st->nprincipals; j++) {
+            if (!s3u_pr_key(&st->principals[j], &key)
+                && st->principals[j].kind != S3U_PR_OTHER)
+            {
+                indexable = 0;
+            }
+        }
+        if (!indexable) {
+            p->always[p->nalways++] = (uint32_t) i;
+            continue;
+        }
+        for (j = 0; j < st->nprincipals; j++) {
+            if (s3u_pr_key(&st->principals[j], &key)) {
+                p->pindex[p->npindex].key = key;
+                p->pindex[p->npindex].stmt = (uint32_t) i;
+                p->npindex++;
+            }
+        }
+    }
+
+    if (p->npindex == 0) {
+        return 0;               /* nothing to gain */
+    }
+    qsort(p->pindex, p->npindex, sizeof(s3u_pindex_t), pindex_cmp);
+    for (i = 0, n = 0; i < p->npindex; i++) {
+        if (n == 0 || pindex_cmp(&p->pindex[n - 1], &p->pindex[i]) != 0) {
+            p->pindex[n++] = p->pindex[i];
+        }
+    }
+    p->npindex = n;
+    p->indexed = 1;
+    return 0;
+}
+
+
 s3u_policy_t *
 s3u_policy_compile(const s3u_json_doc_t *doc, const cJSON *node,
     s3u_policy_kind_t kind, s3u_error_t *err)
 {
+    return s3u_policy_compile_all(doc, node, kind, err, NULL, NULL);
+}
+
+
+s3u_policy_t *
+s3u_policy_compile_all(const s3u_json_doc_t *doc, const cJSON *node,
+    s3u_policy_kind_t kind, s3u_error_t *err, s3u_policy_diag_pt diag,
+    void *data)
+{
     s3u_compile_t  cc;
+    size_t         kept, first_cond, c;
     s3u_policy_t  *p;
     const cJSON   *m, *version, *stmts, *item;
     size_t         n, i;
@@ -711,11 +795,29 @@ s3u_policy_compile(const s3u_json_doc_t *doc, const cJSON *node,
     }
 
     item = cJSON_IsArray(stmts) ? stmts->child : stmts;
+    kept = 0;
     for (i = 0; i < n; i++, item = item->next) {
-        if (compile_statement(&cc, item, (unsigned) i, &p->stmts[i]) != 0) {
+        first_cond = cc.nconds;
+        memset(&p->stmts[kept], 0, sizeof(s3u_stmt_t));
+        if (compile_statement(&cc, item, (unsigned) i, &p->stmts[kept]) == 0)
+        {
+            p->nstmts = ++kept;
+            continue;
+        }
+        if (diag == NULL) {
             goto failed;
         }
-        p->nstmts = i + 1;
+        /* lint: report, drop the statement and its conditions, go on */
+        diag(data, err);
+        for (c = first_cond; c < cc.nconds; c++) {
+            s3u_cond_free(cc.conds[c]);
+        }
+        cc.nconds = first_cond;
+    }
+
+    if (build_index(p) != 0) {
+        s3u_error_set(err, s3u_json_file(doc), "out of memory");
+        goto failed;
     }
 
     /* the conditions are reached through the statements from now on */

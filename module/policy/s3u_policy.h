@@ -96,6 +96,15 @@ typedef enum {
 
 typedef struct s3u_arena_s  s3u_arena_t;
 
+/* one entry of a policy's principal index */
+typedef struct {
+    uint64_t        key;        /* s3u_pr_key */
+    uint32_t        stmt;
+} s3u_pindex_t;
+
+/* statements from which a resource policy is worth indexing */
+#define S3U_POLICY_INDEX_MIN  16
+
 typedef struct {
     const char     *file;
     unsigned        line, column;   /* of the document itself */
@@ -103,6 +112,17 @@ typedef struct {
     s3u_policy_kind_t  kind;
     s3u_stmt_t     *stmts;
     size_t          nstmts;
+    /*
+     * Principal index of large resource policies: a statement that names
+     * only roles, sessions and users can apply to a caller only when one of
+     * them has the caller's key, so evaluation visits the "always" list
+     * and the caller's range of pindex, merged in statement order.
+     */
+    unsigned        indexed:1;
+    uint32_t       *always;
+    size_t          nalways;
+    s3u_pindex_t   *pindex;         /* sorted by key, then statement */
+    size_t          npindex;
     s3u_arena_t    *arena;          /* owns everything above */
 } s3u_policy_t;
 
@@ -113,6 +133,18 @@ typedef struct {
  */
 s3u_policy_t *s3u_policy_compile(const s3u_json_doc_t *doc,
     const cJSON *node, s3u_policy_kind_t kind, s3u_error_t *err);
+
+/*
+ * As s3u_policy_compile, but an error inside a statement is handed to
+ * diag (err holds it) and compilation goes on without that statement, so
+ * that lint reports every broken statement.  Errors outside statements
+ * still end it (NULL).
+ */
+typedef void (*s3u_policy_diag_pt)(void *data, const s3u_error_t *err);
+
+s3u_policy_t *s3u_policy_compile_all(const s3u_json_doc_t *doc,
+    const cJSON *node, s3u_policy_kind_t kind, s3u_error_t *err,
+    s3u_policy_diag_pt diag, void *data);
 
 /*
  * Removes AWS CLI wrappers: {"Policy": "<json string>"} (get-bucket-policy,

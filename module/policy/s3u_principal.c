@@ -93,6 +93,75 @@ last_segment(const char *s, size_t len, const char **out, size_t *out_len)
 }
 
 
+static uint64_t
+fnv(uint64_t h, const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char) s[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+
+static uint64_t
+role_key(const char *account, const char *name, size_t name_len)
+{
+    uint64_t  h;
+
+    h = fnv(1469598103934665603ull, "R", 1);
+    h = fnv(h, account, strlen(account));
+    h = fnv(h, "/", 1);
+    return fnv(h, name, name_len);
+}
+
+
+static uint64_t
+arn_key(const char *arn, size_t len)
+{
+    return fnv(fnv(1469598103934665603ull, "A", 1), arn, len);
+}
+
+
+int
+s3u_pr_key(const s3u_pr_t *pr, uint64_t *key)
+{
+    switch (pr->kind) {
+    case S3U_PR_ROLE:
+    case S3U_PR_SESSION:
+        *key = role_key(pr->account, pr->role_name, pr->role_name_len);
+        return 1;
+    case S3U_PR_USER:
+    case S3U_PR_FEDUSER:
+        *key = arn_key(pr->value, pr->value_len);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+static void
+caller_key(s3u_caller_t *c)
+{
+    switch (c->kind) {
+    case S3U_CALLER_ROLE:
+    case S3U_CALLER_SESSION:
+        c->key = role_key(c->account, c->role_name, c->role_name_len);
+        c->has_key = 1;
+        break;
+    case S3U_CALLER_USER:
+    case S3U_CALLER_FEDUSER:
+        c->key = arn_key(c->arn, c->arn_len);
+        c->has_key = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+
 void
 s3u_caller_parse(const char *principal, s3u_caller_t *c)
 {
@@ -147,6 +216,8 @@ s3u_caller_parse(const char *principal, s3u_caller_t *c)
             c->kind = S3U_CALLER_FEDUSER;
         }
     }
+
+    caller_key(c);
 }
 
 

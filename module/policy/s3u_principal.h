@@ -11,6 +11,7 @@
 #define S3U_PRINCIPAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policy/s3u_policy.h"
 
@@ -44,6 +45,9 @@ typedef struct {
     const char         *role_name;  /* ROLE, SESSION */
     size_t              role_name_len;
     unsigned            has_boundary:1;
+    unsigned            has_key:1;
+    uint64_t            key;        /* s3u_pr_key of who this is: the role
+                                       for a session, the ARN for a user */
 } s3u_caller_t;
 
 void s3u_caller_parse(const char *principal, s3u_caller_t *caller);
@@ -61,5 +65,12 @@ int s3u_pr_matches(const s3u_pr_t *pr, const s3u_caller_t *caller);
  */
 int s3u_notpr_exempts(const s3u_pr_t *prs, size_t n,
     const s3u_caller_t *caller);
+
+/*
+ * The key a policy's principal index files an entry under: account and
+ * role name for roles and sessions (a role entry matches its sessions), the
+ * ARN for users and federated users.  0 when the entry is not indexable.
+ */
+int s3u_pr_key(const s3u_pr_t *pr, uint64_t *key);
 
 #endif /* S3U_PRINCIPAL_H */

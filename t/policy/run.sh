@@ -157,6 +157,12 @@ lint_finds "$HERE/malformed/bad-json.json" \
 lint_finds "$ROOT/policies/seed-incident/sourceaccount" \
     'sourceaccount/bucket-policy.json:13:11: warning: .*aws:SourceAccount.*never matches' \
     "the write-up's bucket policy (whole policy set)"
+run "${VG[@]}" "$S3U" lint "$L/two-broken-statements.json"
+[ "$rc" -eq 1 ] \
+    && has 'two-broken-statements.json:10:22: error: unknown condition operator "StringEqualsIgnoreCas"' \
+    && has 'two-broken-statements.json:18:40: warning: .*aws:SourceAccount' \
+    && has 'two-broken-statements.json:22:17: error: Effect must be'
+ok $? "lint: every broken statement is reported, the rest is linted"
 run "$S3U" lint "$L/clean.json"
 ok "$rc" "lint: a clean policy exits 0"
 run "$S3U" lint --json "$L/public-grant.json"

@@ -547,6 +547,30 @@ test_variables_and_explain(void)
     in.resource = "arn:aws:s3:::b/${aws:PrincipalTag/team}/x";
     expect(&in, S3U_ALLOW, S3U_LAYER_NONE, "2008-10-17: literal match");
 
+    /* ... and in condition values */
+    {
+        const char       *lit[1] = { "${aws:username}" };
+        s3u_ctx_entry_t   le[1] = { { "test:key", lit, 1 } };
+        s3u_ctx_t         lctx = { le, 1 };
+
+        id[0] = pol(&r, S3U_POLICY_IDENTITY,
+            "{\"Version\": \"2008-10-17\", \"Statement\": {\"Effect\":"
+            " \"Allow\", \"Action\": \"s3:PutObject\", \"Resource\": \"*\","
+            " \"Condition\": {\"StringEquals\": {\"test:key\":"
+            " \"${aws:username}\"}}}}");
+        in.ctx = &lctx;
+        expect(&in, S3U_ALLOW, S3U_LAYER_NONE,
+               "2008-10-17: a condition value with ${...} is literal");
+        id[0] = pol(&r, S3U_POLICY_IDENTITY,
+            "{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\":"
+            " \"Allow\", \"Action\": \"s3:PutObject\", \"Resource\": \"*\","
+            " \"Condition\": {\"StringEquals\": {\"test:key\":"
+            " \"${aws:username}\"}}}}");
+        expect(&in, S3U_IMPLICIT_DENY, S3U_LAYER_IDENTITY,
+               "2012-10-17: the same value is a variable (absent here)");
+        in.ctx = &ctx;
+    }
+
     /* resources are case-sensitive */
     id[0] = pol(&r, S3U_POLICY_IDENTITY, ALLOW_ID("s3:PutObject",
                                                  "arn:aws:s3:::B/*"));
@@ -605,6 +629,211 @@ test_variables_and_explain(void)
 }
 
 
+/* Action (case-insensitive) and Resource (case-sensitive) patterns */
+static void
+test_matchers(void)
+{
+    static const struct {
+        const char  *field;     /* "Action", "NotAction", ... */
+        const char  *pattern;
+        const char  *action;
+        const char  *resource;
+        int          allowed;
+    } cases[] = {
+        { "Action", "s3:*Object*", "s3:PutObjectAcl", "arn:aws:s3:::b/k", 1 },
+        { "Action", "s3:Get?bject", "s3:GetObject", "arn:aws:s3:::b/k", 1 },
+        { "Action", "s3:Get?bject", "s3:GetObjectAcl", "arn:aws:s3:::b/k", 0 },
+        { "Action", "S3:PUTOBJECT", "s3:PutObject", "arn:aws:s3:::b/k", 1 },
+        { "Action", "s3:Put*", "s3:putobject", "arn:aws:s3:::b/k", 1 },
+        { "Action", "s3:Put*", "kms:PutKeyPolicy", "arn:aws:s3:::b/k", 0 },
+        { "Action", "*", "kms:Decrypt", "arn:aws:s3:::b/k", 1 },
+        { "Action", "s3:*", "s3x:Get", "arn:aws:s3:::b/k", 0 },
+        { "NotAction", "s3:Delete*", "s3:PutObject", "arn:aws:s3:::b/k", 1 },
+        { "NotAction", "s3:Delete*", "s3:DeleteObject", "arn:aws:s3:::b/k", 0 },
+        { "Resource", "arn:aws:s3:::b/*/test/*", "s3:PutObject",
+          "arn:aws:s3:::b/1/2/test/x", 1 },
+        { "Resource", "arn:aws:s3:::b/*/test/*", "s3:PutObject",
+          "arn:aws:s3:::b//test/x", 1 },
+        { "Resource", "arn:aws:s3:::b/*", "s3:PutObject",
+          "arn:aws:s3:::b/a:b:c", 1 },
+        { "Resource", "arn:aws:s3:::B/*", "s3:PutObject", "arn:aws:s3:::b/k",
+          0 },
+        { "Resource", "arn:aws:s3:::b/k?", "s3:PutObject", "arn:aws:s3:::b/k1",
+          1 },
+        { "Resource", "arn:aws:s3:::b/k?", "s3:PutObject",
+          "arn:aws:s3:::b/k12", 0 },
+        { "Resource", "arn:aws:s3:*:*:accesspoint/*", "s3:PutObject",
+          AP_OBJ, 1 },
+        { "Resource", "arn:aws:s3:::b", "s3:PutObject", "arn:aws:s3:::b/k",
+          0 },
+        { "Resource", "arn:aws:*:::b/k", "s3:PutObject", "arn:aws:s3:::b/k",
+          1 },
+        { "NotResource", "arn:aws:s3:::b/private/*", "s3:PutObject",
+          "arn:aws:s3:::b/public/k", 1 },
+        { "NotResource", "arn:aws:s3:::b/private/*", "s3:PutObject",
+          "arn:aws:s3:::b/private/k", 0 },
+    };
+    reg_t               r = { .n = 0 };
+    s3u_eval_input_t    in;
+    s3u_eval_result_t   res;
+    const s3u_policy_t *id[1];
+    char                text[512];
+    size_t              i;
+    int                 is_action;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        is_action = strstr(cases[i].field, "Action") != NULL;
+        snprintf(text, sizeof(text),
+                 "{\"Statement\": {\"Effect\": \"Allow\", \"%s\": \"%s\","
+                 " \"%s\": \"%s\"}}", cases[i].field, cases[i].pattern,
+                 is_action ? "Resource" : "Action",
+                 is_action ? "*" : "*");
+        id[0] = pol(&r, S3U_POLICY_IDENTITY, text);
+        if (id[0] == NULL) {
+            UNIT_OK(0, "%s %s compiles", cases[i].field, cases[i].pattern);
+            continue;
+        }
+        base(&in, "arn:aws:sts::222233334444:assumed-role/app/fn",
+             cases[i].resource);
+        in.action = cases[i].action;
+        in.identity.docs = id;
+        in.identity.n = 1;
+        s3u_eval(&in, &res);
+        UNIT_INT(res.decision == S3U_ALLOW, cases[i].allowed,
+                 "%s %s %s %s %s", cases[i].field, cases[i].pattern,
+                 cases[i].allowed ? "matches" : "does not match",
+                 is_action ? cases[i].action : cases[i].resource,
+                 cases[i].allowed ? "" : "");
+    }
+    reg_free(&r);
+}
+
+
+/* Service, Federated and CanonicalUser principals */
+static void
+test_principal_types(void)
+{
+    reg_t               r = { .n = 0 };
+    s3u_eval_input_t    in;
+
+    base(&in, "cloudtrail.amazonaws.com", "arn:aws:s3:::b/AWSLogs/x");
+    in.bucket.present = 1;
+    in.bucket.arn = BUCKET;
+    in.bucket.account = "222233334444";
+    in.bucket.policy = pol(&r, S3U_POLICY_RESOURCE,
+        GRANT("{\"Service\": [\"cloudtrail.amazonaws.com\"]}",
+              "s3:PutObject", "arn:aws:s3:::b/AWSLogs/*"));
+    expect(&in, S3U_ALLOW, S3U_LAYER_NONE, "service principal granted");
+    in.principal = "config.amazonaws.com";
+    expect(&in, S3U_IMPLICIT_DENY, S3U_LAYER_BUCKET,
+           "another service is not");
+    in.principal = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+    in.bucket.policy = pol(&r, S3U_POLICY_RESOURCE,
+        GRANT("{\"CanonicalUser\": \"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be\"}",
+              "s3:PutObject", "*"));
+    expect(&in, S3U_ALLOW, S3U_LAYER_NONE, "canonical user granted");
+
+    /* a trust policy for web identity */
+    base(&in, "cognito-identity.amazonaws.com",
+         "arn:aws:iam::222233334444:role/web");
+    in.action = "sts:AssumeRoleWithWebIdentity";
+    in.role.present = 1;
+    in.role.arn = "arn:aws:iam::222233334444:role/web";
+    in.role.account = "222233334444";
+    in.role.policy = pol(&r, S3U_POLICY_TRUST,
+        "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\":"
+        " {\"Federated\": \"cognito-identity.amazonaws.com\"}, \"Action\":"
+        " \"sts:AssumeRoleWithWebIdentity\"}}");
+    expect(&in, S3U_ALLOW, S3U_LAYER_NONE,
+           "web identity: the trust policy names the provider");
+    in.principal = "accounts.google.com";
+    expect(&in, S3U_IMPLICIT_DENY, S3U_LAYER_TRUST,
+           "web identity: another provider is not trusted");
+    in.principal = "cognito-identity.amazonaws.com";
+    in.action = "sts:AssumeRole";
+    in.role.policy = pol(&r, S3U_POLICY_TRUST,
+        "{\"Statement\": {\"Effect\": \"Allow\", \"Principal\":"
+        " {\"Federated\": \"cognito-identity.amazonaws.com\"}, \"Action\":"
+        " \"sts:AssumeRole\"}}");
+    expect(&in, S3U_ALLOW, S3U_LAYER_NONE, "federated principal trusted");
+    reg_free(&r);
+}
+
+
+/* large resource policies use a principal index: same answers */
+static void
+test_index(void)
+{
+    reg_t               r = { .n = 0 };
+    s3u_eval_input_t    in;
+    s3u_eval_result_t   res;
+    const s3u_policy_t *id[1];
+    char               *text;
+    size_t              len, i;
+
+    text = malloc(65536);
+    len = (size_t) snprintf(text, 65536, "{\"Statement\": [");
+    for (i = 0; i < 40; i++) {
+        len += (size_t) snprintf(text + len, 65536 - len,
+            "%s{\"Sid\": \"S%zu\", \"Effect\": \"%s\", \"Principal\":"
+            " %s, \"Action\": \"s3:PutObject\", \"Resource\":"
+            " \"arn:aws:s3:::b/%s/*\"}", i ? ", " : "", i,
+            (i == 7 || i == 30) ? "Deny" : "Allow",
+            i == 30 ? "\"*\""
+            : i % 10 == 9 ? "{\"AWS\": \"222233334444\"}"
+            : i == 12 ? "{\"AWS\": [\"arn:aws:iam::111122223333:user/u\","
+                        " \"arn:aws:iam::111122223333:role/r7\"]}"
+            : "{\"AWS\": \"arn:aws:iam::111122223333:role/r%zu\"}",
+            i == 7 || i == 30 ? "deny" : "p");
+    }
+    snprintf(text + len, 65536 - len, "]}");
+    /* name the roles rA, rB, ... in order of appearance (statement 7,
+     * a Deny, names rH) */
+    for (i = 0; i < 40; i++) {
+        char  *at = strstr(text, "role/r%zu");
+
+        if (at == NULL) {
+            break;
+        }
+        at[6] = (char) ('A' + i % 26);
+        memmove(at + 7, at + 9, strlen(at + 9) + 1);
+    }
+    id[0] = pol(&r, S3U_POLICY_RESOURCE, text);
+    UNIT_OK(id[0] != NULL && id[0]->indexed, "a 40-statement bucket policy"
+            " is indexed");
+    if (id[0] == NULL) {
+        free(text);
+        return;
+    }
+    UNIT_OK(id[0]->nalways > 0 && id[0]->npindex > 0, "both lists used");
+
+    base(&in, "arn:aws:sts::111122223333:assumed-role/rA/s",
+         "arn:aws:s3:::b/p/k");
+    in.bucket.present = 1;
+    in.bucket.arn = BUCKET;
+    in.bucket.account = "111122223333";
+    in.bucket.policy = id[0];
+    expect(&in, S3U_ALLOW, S3U_LAYER_NONE, "indexed role grant");
+    in.principal = "arn:aws:sts::111122223333:assumed-role/nobody/s";
+    expect(&in, S3U_IMPLICIT_DENY, S3U_LAYER_IDENTITY,
+           "an unnamed role finds nothing");
+    in.principal = "arn:aws:iam::111122223333:user/u";
+    expect(&in, S3U_ALLOW, S3U_LAYER_NONE, "indexed user grant");
+    in.resource = "arn:aws:s3:::b/deny/k";
+    in.principal = "arn:aws:sts::111122223333:assumed-role/rH/s";
+    UNIT_INT(s3u_eval(&in, &res), 0, "evaluates");
+    UNIT_INT(res.decision, S3U_EXPLICIT_DENY, "indexed deny applies");
+    UNIT_OK(res.stmt != NULL && res.stmt->index == 7,
+            "the first deny in statement order (index 7, not the \"*\" at 30)");
+    in.principal = "arn:aws:sts::111122223333:assumed-role/rB/s";
+    UNIT_INT(s3u_eval(&in, &res), 0, "evaluates");
+    UNIT_OK(res.decision == S3U_EXPLICIT_DENY && res.stmt != NULL
+            && res.stmt->index == 30, "another role meets the \"*\" deny");
+    free(text);
+    reg_free(&r);
+}
+
+
 static void
 test_speed(void)
 {
@@ -648,6 +877,9 @@ main(void)
     test_kms_and_trust();
     test_operators();
     test_variables_and_explain();
+    test_matchers();
+    test_principal_types();
+    test_index();
     test_speed();
     return UNIT_DONE();
 }

@@ -136,6 +136,22 @@ test_malformed(void)
     UNIT_INT(err.column, 65, "deep nesting: column of the 65th level");
     free(deep);
 
+    /* control bytes separate tokens as in cJSON: positions still line up */
+    {
+        s3u_json_doc_t  *doc;
+        unsigned         line, column;
+
+        doc = s3u_json_parse("mem.json", "{\"a\":\x01\x0b\"x\", \"b\": 1}",
+                             19, &err);
+        UNIT_OK(doc != NULL, "control bytes as separators");
+        if (doc != NULL) {
+            s3u_json_where(doc, s3u_json_get(s3u_json_root(doc), "b"), 0,
+                           &line, &column);
+            UNIT_INT(column, 18, "position after control-byte separators");
+        }
+        s3u_json_free(doc);
+    }
+
     /* a NUL byte inside the document */
     {
         s3u_json_doc_t  *doc;

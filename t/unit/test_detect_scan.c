@@ -1,0 +1,129 @@
+/*
+ * The detectors' byte-range helpers (detect/s3u_scan.h): loose phrase
+ * matching, case-insensitive search, and the field copy every value of a
+ * finding goes through.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/s3u_scan.h"
+#include "unit.h"
+
+
+/* s3u_field_set through an exact-size, unterminated copy of src */
+static size_t
+set(char *dst, size_t size, const char *src)
+{
+    char    *copy;
+    size_t   n, len;
+
+    len = strlen(src);
+    copy = malloc(len ? len : 1);
+    memcpy(copy, src, len);
+    n = s3u_field_set(dst, size, copy, len);
+    free(copy);
+
+    return n;
+}
+
+
+static void
+test_field_set(void)
+{
+    char    buf[16], inplace[32];
+    size_t  n;
+
+    n = set(buf, sizeof(buf), "  Access \r\n\t Denied  ");
+    UNIT_STR(buf, "Access Denied", "trimmed, whitespace folded");
+    UNIT_INT(n, strlen(buf), "returns the length");
+
+    set(buf, sizeof(buf), "a\x01\x7f" "b\x1b[31m");
+    UNIT_STR(buf, "ab[31m", "control bytes dropped");
+
+    set(buf, 6, "abcdefgh");
+    UNIT_STR(buf, "abcde", "cut at size - 1");
+
+    set(buf, 6, "ab \xc3\xa9\xc3\xa9");
+    UNIT_STR(buf, "ab \xc3\xa9", "cut before a split UTF-8 sequence");
+
+    set(buf, 4, "ab\xc3\xa9");
+    UNIT_STR(buf, "ab", "a two-byte character that does not fit is left out");
+
+    set(buf, 5, "a b\x80\x80\x80");
+    UNIT_STR(buf, "a", "no trailing space when nothing fits after it");
+
+    set(buf, 5, "ab cd");
+    UNIT_STR(buf, "ab c", "space kept when a byte follows it");
+
+    set(buf, 1, "abc");
+    UNIT_STR(buf, "", "size 1 holds only the terminator");
+
+    UNIT_INT(s3u_field_set(buf, sizeof(buf), NULL, 5), 0, "NULL source");
+    UNIT_STR(buf, "", "NULL source gives an empty field");
+    UNIT_INT(s3u_field_set(buf, 0, "x", 1), 0, "size 0 writes nothing");
+
+    strcpy(inplace, "  x \n y\tz  ");
+    s3u_field_set(inplace, sizeof(inplace), inplace, strlen(inplace));
+    UNIT_STR(inplace, "x y z", "in place (dst == src)");
+}
+
+
+static void
+test_find(void)
+{
+    static const char  text[] = "xx <ERROR> &LT;Error&gt; Tail";
+    const char        *end, *e;
+
+    end = text + strlen(text);
+
+    UNIT_OK(s3u_find(text, end, "Tail") == end - 4, "find: exact");
+    UNIT_OK(s3u_find(text, end, "tail") == NULL, "find: case matters");
+    UNIT_OK(s3u_find(text, end - 1, "Tail") == NULL, "find: respects end");
+    UNIT_OK(s3u_find(text, end, "") == NULL, "find: empty needle");
+    UNIT_OK(s3u_find_ci(text, end, "<error>") == text + 3, "find_ci: '<' first");
+    UNIT_OK(s3u_find_ci(text, end, "&lt;ERROR&GT;") == text + 11,
+            "find_ci: '&' first, letters in any case");
+    UNIT_OK(s3u_find_ci(text, end, "TAIL") == end - 4, "find_ci: letter first");
+    UNIT_OK(s3u_find_ci(text, end - 1, "tail") == NULL, "find_ci: respects end");
+
+    {
+        static const char  s[] = "Because\n   NO  identity-based";
+        e = s3u_phrase(s, s + strlen(s), "because no identity");
+        UNIT_OK(e == s + strlen("Because\n   NO  identity"),
+                "phrase: case and whitespace runs are loose");
+        UNIT_OK(s3u_phrase(s, s + strlen(s), "becauseno") == NULL,
+                "phrase: letters must still match");
+        UNIT_OK(s3u_phrase(s, s + 9, "because no identity") == NULL,
+                "phrase: respects end");
+    }
+}
+
+
+static void
+test_numbers_and_codes(void)
+{
+    static const char  s[] = "403, 4031 99 AccessDenied.x: y";
+
+    UNIT_INT(s3u_parse_status(s, s + 3), 403, "status 403");
+    UNIT_INT(s3u_parse_status(s + 5, s + 9), 0, "four digits are no status");
+    UNIT_INT(s3u_parse_status(s + 10, s + 12), 0, "two digits are no status");
+    UNIT_INT(s3u_parse_status(s, s + 2), 0, "status cut by end");
+    UNIT_OK(s3u_code_end(s + 13, s + strlen(s)) == s + 27,
+            "code end: letters, digits and '.'");
+    UNIT_OK(s3u_eq("abc", 3, "abc") && !s3u_eq("abc", 2, "abc"),
+            "eq compares lengths");
+    UNIT_OK(s3u_is_space('\v') && !s3u_is_space('x') && !s3u_is_space(0x85),
+            "is_space");
+}
+
+
+int
+main(void)
+{
+    test_field_set();
+    test_find();
+    test_numbers_and_codes();
+
+    return UNIT_DONE();
+}
