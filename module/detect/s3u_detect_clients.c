@@ -48,7 +48,7 @@ line_after(const char *p, const char *end, const char *label)
         le--;
     }
 
-    return s3u_span(v, (size_t) (le - v));
+    return s3u_between(v, le);
 }
 
 
@@ -130,7 +130,7 @@ user_info(const char *info, const char *close, const char *key)
         }
     }
 
-    return s3u_span(v, (size_t) (e - v));
+    return s3u_between(v, e);
 }
 
 
@@ -213,8 +213,8 @@ s3u_read_powershell(const char *base, const char *end, s3u_finding_t *out)
 
     s3u_form_init(&form, "powershell");
     form.origin = S3U_ORIGIN_S3;
-    form.message = s3u_span(found, (size_t) (s3u_message_end(found, end)
-                                             - found));
+    form.message = s3u_between(found, s3u_message_end(found, end)
+                                            );
     code = s3u_code_from_message(form.message.data, form.message.len, 0);
     if (code != NULL) {
         form.code = s3u_span(code, strlen(code));
@@ -245,7 +245,7 @@ s3u_read_s3fs(const char *base, const char *end, s3u_finding_t *out)
 
     s3u_form_init(&form, "s3fs");
     form.code = s3u_span(code, strlen(code));
-    form.message = s3u_span(m, (size_t) (s3u_message_end(m, end) - m));
+    form.message = s3u_between(m, s3u_message_end(m, end));
 
     return s3u_judge(&form, out);
 }
@@ -264,13 +264,16 @@ s3u_read_minio_go(const char *base, const char *end, s3u_finding_t *out)
     c = NULL;
 
     /* "Code:AccessDenied Message:..." as a struct field list */
+    le = end;
+
     for (p = base; (p = s3u_find(p, end, MINIO_CODE)) != NULL; p++) {
         c = p + S3U_LEN(MINIO_CODE);
-        ce = s3u_code_end(c, end);
+        le = s3u_line_end(c, end);
+        ce = s3u_code_end(c, le);
         if (ce > c && (p == base || p[-1] == ' ' || p[-1] == '{')
-            && (m = s3u_phrase(ce, end, MINIO_MESSAGE)) != NULL)
+            && (m = s3u_phrase(ce, le, MINIO_MESSAGE)) != NULL)
         {
-            break;
+            break;                  /* both fields on one line */
         }
     }
 
@@ -279,15 +282,14 @@ s3u_read_minio_go(const char *base, const char *end, s3u_finding_t *out)
     }
 
     s3u_form_init(&form, "minio-go");
-    form.code = s3u_span(c, (size_t) (ce - c));
+    form.code = s3u_between(c, ce);
 
     /* the message runs to the next field of the struct */
-    le = s3u_line_end(ce, end);
     me = s3u_find(m, le, " BucketName:");
     me = me ? me : s3u_find(m, le, " Key:");
     me = me ? me : s3u_find(m, le, " RequestID:");
     me = me ? me : le;
-    form.message = s3u_span(m, (size_t) (me - m));
+    form.message = s3u_between(m, me);
     form.request_id = s3u_value_after(ce, le, "RequestID:", " }");
     form.host_id = s3u_value_after(ce, le, "HostID:", " }");
 
@@ -319,12 +321,12 @@ s3u_read_service_fetch(const char *base, const char *end, s3u_finding_t *out)
                      != NULL)
     {
         c = p + S3U_LEN(FETCH_CODE);
-        form.code = s3u_span(c, (size_t) (s3u_code_end(c, m) - c));
+        form.code = s3u_between(c, s3u_code_end(c, m));
         if (form.code.len > 0 && c[form.code.len - 1] == '.') {
             form.code.len--;
         }
         m += S3U_LEN(FETCH_MESSAGE);
-        form.message = s3u_span(m, (size_t) (s3u_message_end(m, end) - m));
+        form.message = s3u_between(m, s3u_message_end(m, end));
         return s3u_judge(&form, out);
     }
 
@@ -337,7 +339,7 @@ s3u_read_service_fetch(const char *base, const char *end, s3u_finding_t *out)
     {
         m = p + S3U_LEN(CFN_OPEN);
         c = s3u_find_phrase(m, docs, " For more information", NULL);
-        form.message = s3u_span(m, (size_t) ((c ? c : m) - m));
+        form.message = s3u_between(m, (c ? c : m));
         c = s3u_code_from_message(form.message.data, form.message.len, 0);
         if (c == NULL) {
             return 0;

@@ -68,10 +68,10 @@ s3u_read_php(const char *base, const char *end, s3u_finding_t *out)
 
     s3u_form_init(&form, "php");
     form.origin = s3u_operation_origin(op, (size_t) (ope - op));
-    form.code = s3u_span(c, (size_t) (tag - c));
+    form.code = s3u_between(c, tag);
     p = tag + S3U_LEN(PHP_CLIENT);
     c = s3u_find(p, s3u_line_end(p, end), " - ");
-    form.message = s3u_span(p, (size_t) ((c ? c : s3u_message_end(p, end)) - p));
+    form.message = s3u_between(p, (c ? c : s3u_message_end(p, end)));
 
     return s3u_judge(&form, out);
 }
@@ -85,10 +85,10 @@ static int
 botocore_frame(const char *code, const char *end, const char **ce,
     const char **op, const char **ope)
 {
-    *ce = memchr(code, ')', (size_t) (end - code));
-    if (*ce == NULL || *ce == code || *ce - code >= 64
-        || s3u_code_end(code, *ce) != *ce)
-    {
+    /* a code is short: looking further would make repeated openings cost
+     * quadratic time */
+    *ce = memchr(code, ')', (size_t) (end - code < 64 ? end - code : 64));
+    if (*ce == NULL || *ce == code || s3u_code_end(code, *ce) != *ce) {
         return 0;
     }
 
@@ -149,10 +149,10 @@ s3u_read_botocore(const char *base, const char *end, s3u_finding_t *out)
     }
     if (p != NULL && p < end && *p == ':') {
         p = s3u_skip_space(p + 1, s3u_line_end(p, end));
-        form.message = s3u_span(p, (size_t) (s3u_message_end(p, end) - p));
+        form.message = s3u_between(p, s3u_message_end(p, end));
     }
 
-    form.code = s3u_span(code, (size_t) (ce - code));
+    form.code = s3u_between(code, ce);
     form.origin = s3u_operation_origin(op, (size_t) (ope - op));
     if (s3u_eq(code, (size_t) (ce - code), "403")) {
         form.status = 403;
@@ -206,9 +206,9 @@ s3u_read_go_v2(const char *base, const char *end, s3u_finding_t *out)
         c = api + S3U_LEN(GO2_API);
         ce = s3u_code_end(c, le);
         if (ce < le && *ce == ':') {
-            form.code = s3u_span(c, (size_t) (ce - c));
+            form.code = s3u_between(c, ce);
             p = s3u_skip_space(ce + 1, le);
-            form.message = s3u_span(p, (size_t) (s3u_message_end(p, end) - p));
+            form.message = s3u_between(p, s3u_message_end(p, end));
         }
     }
 
@@ -262,9 +262,9 @@ s3u_read_go_v1(const char *base, const char *end, s3u_finding_t *out)
             /* void */
         }
         if (c < p && s3u_known_code(c, (size_t) (p - c))) {
-            form.code = s3u_span(c, (size_t) (p - c));
+            form.code = s3u_between(c, p);
             stop = s3u_skip_space(p + 2, sege);
-            form.message = s3u_span(stop, (size_t) (sege - stop));
+            form.message = s3u_between(stop, sege);
             break;
         }
     }
@@ -288,7 +288,7 @@ java_message(const char *base, const char *frame)
     }
 
     ls = s3u_skip_space(ls, frame);
-    return s3u_span(ls, (size_t) (frame - ls));
+    return s3u_between(ls, frame);
 }
 
 
@@ -345,7 +345,7 @@ s3u_read_java_v1(const char *base, const char *end, s3u_finding_t *out)
     p = s3u_find(svc, le, JAVA_OLD_MESSAGE);
     if (p != NULL) {
         p += S3U_LEN(JAVA_OLD_MESSAGE);
-        form.message = s3u_span(p, (size_t) (s3u_message_end(p, end) - p));
+        form.message = s3u_between(p, s3u_message_end(p, end));
     }
 
     return s3u_judge(&form, out);

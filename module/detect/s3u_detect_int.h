@@ -77,4 +77,13 @@ int s3u_detect_xml_embedded(const char *p, size_t len, s3u_finding_t *out);
 
 #define s3u_span(s, n)  ((s3u_span_t) { (s), (n) })
 
+/* the bytes [from, to), empty when to is not after from: spans built from
+ * two searches never get a negative length */
+static inline s3u_span_t
+s3u_between(const char *from, const char *to)
+{
+    return (from != NULL && to > from)
+           ? s3u_span(from, (size_t) (to - from)) : s3u_span(from, 0);
+}
+
 #endif /* S3U_DETECT_INT_H */

@@ -7,8 +7,9 @@
  *   or kms: (S3 reports SSE-KMS failures as AccessDenied) or sts:AssumeRole*;
  *   any other action prefix (iam:, sqs:, dynamodb: ...) is another
  *   service's denial and gives nothing.  Without a detailed message it is a
- *   denial when the form is S3's own, or when the message is S3's bare
- *   "Access Denied".
+ *   denial when the form is S3's own, or when the message is one of S3's
+ *   fixed AccessDenied texts ("Access Denied", "Request has expired", ...)
+ *   or absent (a bodiless answer).
  * - "Forbidden" and "403" are what SDKs make up for a bodiless HEAD 403;
  *   from a form that does not name S3 they count only with a 403 status.
  * - Other codes of the table are s3-error, except that codes other
@@ -89,8 +90,13 @@ lookup(const char *p, size_t len)
 {
     size_t  i;
 
+    if (len == 0) {
+        return NULL;
+    }
+
+    /* the first byte rules out most of the table without a strlen */
     for (i = 0; i < sizeof(s3u_codes) / sizeof(s3u_codes[0]); i++) {
-        if (s3u_eq(p, len, s3u_codes[i].code)) {
+        if (s3u_codes[i].code[0] == p[0] && s3u_eq(p, len, s3u_codes[i].code)) {
             return &s3u_codes[i];
         }
     }
@@ -132,28 +138,26 @@ prefix(const s3u_span_t *s, const char *pfx)
 }
 
 
-/* S3's bare message, also as S3 imitations write it; "null" and "" are
- * what SDKs print for a bodiless answer */
-static int
-bare_message(const s3u_span_t *msg)
+/* the message without surrounding whitespace and trailing periods */
+static s3u_span_t
+trimmed(const s3u_span_t *msg)
 {
     const char  *p, *end;
 
-    p = s3u_skip_space(msg->data, msg->data + msg->len);
     end = msg->data + msg->len;
+    p = s3u_skip_space(msg->data, end);
     while (end > p && (s3u_is_space((unsigned char) end[-1]) || end[-1] == '.')) {
         end--;
     }
 
-    return end == p
-           || s3u_eq(p, (size_t) (end - p), "Access Denied")
-           || s3u_eq(p, (size_t) (end - p), "null");
+    return s3u_between(p, end);
 }
 
 
 /* S3's other fixed AccessDenied messages (presigned URLs, anonymous
  * multipart uploads): S3's own words, so as good as the bare text */
-static const char *s3u_denied_messages[] = {
+static const char *const  s3u_denied_messages[] = {
+    "Access Denied",
     "Request has expired",
     "There were headers present in the request which were not signed",
     "Anonymous users cannot initiate multipart uploads",
@@ -165,29 +169,39 @@ static const char *s3u_denied_messages[] = {
 };
 
 
+/* one of S3's own AccessDenied texts ("Access Denied", also as S3
+ * imitations write it with a period) */
 static int
 s3_denied_message(const s3u_span_t *msg)
 {
-    size_t       i, n;
-    const char  *p, *end;
+    size_t      i, n;
+    s3u_span_t  t;
 
-    if (bare_message(msg)) {
-        return 1;
-    }
-
-    end = msg->data + msg->len;
-    p = s3u_skip_space(msg->data, end);
+    t = trimmed(msg);
 
     for (i = 0; i < sizeof(s3u_denied_messages) / sizeof(s3u_denied_messages[0]);
          i++)
     {
         n = strlen(s3u_denied_messages[i]);
-        if ((size_t) (end - p) >= n && memcmp(p, s3u_denied_messages[i], n) == 0) {
+        if (t.len >= n && memcmp(t.data, s3u_denied_messages[i], n) == 0
+            && (i > 0 || t.len == n))
+        {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/* no message at all: "" or "null", what SDKs print for a bodiless answer */
+static int
+no_message(const s3u_span_t *msg)
+{
+    s3u_span_t  t;
+
+    t = trimmed(msg);
+    return t.len == 0 || s3u_eq(t.data, t.len, "null");
 }
 
 
@@ -219,7 +233,8 @@ denial_service(const s3u_form_t *form, const s3u_message_t *m, int has_msg,
      * made-up HEAD code the SDK reported with a 403 */
     if (form->origin == S3U_ORIGIN_UNKNOWN
         && (head_code ? form->status == 403
-                      : s3_denied_message(&form->message)))
+                      : (no_message(&form->message)
+                         || s3_denied_message(&form->message))))
     {
         return "s3";
     }
@@ -383,12 +398,10 @@ s3u_code_from_message(const char *p, size_t len, int status)
         /* only the denial shapes need the status to agree */
     } else if (s3u_message_parse(p, end, &m)) {
         return "AccessDenied";
-    } else if (len > 0 && s3_denied_message(&msg)
-               && !s3u_eq(p, len, "null"))
-    {
+    } else if (s3_denied_message(&msg)) {
         return "AccessDenied";
     } else if (status == 403
-               && (bare_message(&msg) || s3u_eq(p, len, "Forbidden")))
+               && (no_message(&msg) || s3u_eq(p, len, "Forbidden")))
     {
         return "Forbidden";
     }

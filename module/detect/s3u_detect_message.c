@@ -50,12 +50,37 @@ static const policy_type_t policy_types[] = {
 };
 
 
-static int
-action_char(unsigned char c)
+/* "service:Action": a service prefix of letters, digits and '-', then
+ * an action name of letters and digits (or a wildcard); returns its end,
+ * or p when there is none */
+static const char *
+action_end(const char *p, const char *end)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == ':' || c == '*' || c == '-'
-           || c == '_';
+    const char  *q, *colon;
+
+    for (q = p; q < end && (s3u_ctype_is(*q, S3U_CT_CODE) || *q == '-')
+                && *q != '.'; q++)
+    {
+        /* void */
+    }
+
+    if (q == p || q == end || *q != ':') {
+        return p;
+    }
+
+    colon = q;
+    for (q++; q < end && ((s3u_ctype_is(*q, S3U_CT_CODE) && *q != '.')
+                          || *q == '*'); q++)
+    {
+        /* void */
+    }
+
+    /* the name must end there: "s3:Put_x" is not the action s3:Put */
+    if (q == colon + 1 || (q < end && (*q == '_' || *q == '-'))) {
+        return p;
+    }
+
+    return q;
 }
 
 
@@ -232,12 +257,8 @@ s3u_message_parse(const char *p, const char *end, s3u_message_t *m)
     }
 
     a = s3u_skip_space(e, end);
-    e = a;
-    while (e < end && action_char((unsigned char) *e)) {
-        e++;
-    }
-
-    if (e == a || memchr(a, ':', (size_t) (e - a)) == NULL || *a == ':') {
+    e = action_end(a, end);
+    if (e == a) {
         return 0;                             /* not "service:Action" */
     }
 

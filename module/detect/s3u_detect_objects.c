@@ -26,6 +26,12 @@
 #define RUST_STATUS_OLD  "status: "
 #define LAMBDA_TYPE      "\"errorType\""
 
+/* longest message an error string is checked against (S3's are shorter),
+ * and how many "KnownCode: " candidates are checked at most: together they
+ * keep a body of repeated candidates linear */
+#define S3U_MESSAGE_MAX         2048
+#define S3U_ERROR_STRING_TRIES  16
+
 
 /* --- Node.js: util.inspect() of an SDK error ---------------------------- */
 
@@ -69,13 +75,12 @@ s3u_read_node_v3_text(const char *base, const char *end, s3u_finding_t *out)
     ce = s3u_code_end(ls, end);
     if (ce > ls && ce + 1 < end && ce[0] == ':' && ce[1] == ' ') {
         if (form.code.len == 0) {
-            form.code = s3u_span(ls, (size_t) (ce - ls));
+            form.code = s3u_between(ls, ce);
         }
         if (form.code.len == (size_t) (ce - ls)
             && memcmp(form.code.data, ls, form.code.len) == 0)
         {
-            form.message = s3u_span(ce + 2,
-                                    (size_t) (s3u_line_end(ce, end) - ce - 2));
+            form.message = s3u_between(ce + 2, s3u_line_end(ce, end));
         }
     }
 
@@ -157,9 +162,9 @@ s3u_read_node_v2_stack(const char *base, const char *end, s3u_finding_t *out)
 
     s3u_form_init(&form, "node-v2-stack");
     form.origin = S3U_ORIGIN_S3;
-    form.code = s3u_span(c, (size_t) (ce - c));
+    form.code = s3u_between(c, ce);
     le = s3u_line_end(ce, end);
-    form.message = s3u_span(ce + 2, (size_t) (le - ce - 2));
+    form.message = s3u_between(ce + 2, le);
 
     return s3u_judge(&form, out);
 }
@@ -197,7 +202,7 @@ s3u_read_dotnet_fixed(const char *base, const char *end, s3u_finding_t *out)
     s3u_form_init(&form, "dotnet");
     c = p + S3U_LEN(DOTNET_OPEN);
     ce = s3u_code_end(c, end);
-    form.code = s3u_span(c, (size_t) (ce - c));
+    form.code = s3u_between(c, ce);
 
     le = s3u_line_end(ce, end);
     p = s3u_find(ce, le, DOTNET_STATUS);
@@ -235,7 +240,7 @@ s3u_read_kotlin_fixed(const char *base, const char *end, s3u_finding_t *out)
     le = s3u_line_end(p, end);
     c = p + S3U_LEN(KOTLIN_OPEN);
     ce = s3u_code_end(c, le);
-    form.code = s3u_span(c, (size_t) (ce - c));
+    form.code = s3u_between(c, ce);
 
     p = s3u_find(ce, le, KOTLIN_STATUS);
     form.status = p ? s3u_parse_status(p + S3U_LEN(KOTLIN_STATUS), le) : 0;
@@ -268,7 +273,7 @@ s3u_read_exception_class(const char *base, const char *end, s3u_finding_t *out)
         s3u_form_init(&form, exception_classes[i].format);
         form.origin = exception_classes[i].origin;
         m = p + strlen(exception_classes[i].prefix);
-        form.message = s3u_span(m, (size_t) (s3u_message_end(m, end) - m));
+        form.message = s3u_between(m, s3u_message_end(m, end));
 
         code = s3u_code_from_message(form.message.data, form.message.len, 0);
         if (code != NULL) {
@@ -306,19 +311,19 @@ s3u_read_ruby(const char *base, const char *end, s3u_finding_t *out)
     }
 
     ce = s3u_code_end(c, end);
-    form.code = s3u_span(c, (size_t) (ce - c));
+    form.code = s3u_between(c, ce);
 
     if (ce + 1 < end && ce[0] == ':' && ce[1] == ' ') {
         /* "Aws::S3::Errors::AccessDenied: Access Denied" */
         m = ce + 2;
-        form.message = s3u_span(m, (size_t) (s3u_message_end(m, end) - m));
+        form.message = s3u_between(m, s3u_message_end(m, end));
 
     } else if (p - base >= 2 && p[-1] == '(' && p[-2] == ' ') {
         /* "file.rb:12:in `put': Access Denied (Aws::S3::Errors::AccessDenied)" */
         ls = s3u_line_start(base, p);
         m = s3u_find(ls, p, "': ");
         m = m ? m + 3 : ls;
-        form.message = s3u_span(m, (size_t) (p - 2 - m));
+        form.message = s3u_between(m, p - 2);
     }
 
     return s3u_judge(&form, out);
@@ -397,7 +402,7 @@ s3u_read_lambda_fragment(const char *base, const char *end, s3u_finding_t *out)
     }
 
     s3u_form_init(&form, "lambda-node-v2");
-    form.code = s3u_span(v, (size_t) (e - v));
+    form.code = s3u_between(v, e);
     form.message = s3u_quoted_after(base, end, "\"errorMessage\": \"");
     if (form.message.len == 0) {
         form.message = s3u_quoted_after(base, end, "\"errorMessage\":\"");
@@ -438,17 +443,20 @@ code_before_colon(const char *base, const char *colon)
         return s3u_span(NULL, 0);
     }
 
-    return s3u_span(c, (size_t) (colon - c));
+    return s3u_between(c, colon);
 }
 
 
 int
 s3u_read_error_string(const char *base, const char *end, s3u_finding_t *out)
 {
-    const char  *colon, *m;
+    int          tries;
+    const char  *colon, *m, *me;
     s3u_form_t   form;
 
     s3u_form_init(&form, "error-string");
+
+    tries = 0;
 
     for (colon = base; (colon = s3u_find(colon, end, ": ")) != NULL; colon++) {
         form.code = code_before_colon(base, colon);
@@ -456,8 +464,15 @@ s3u_read_error_string(const char *base, const char *end, s3u_finding_t *out)
             continue;
         }
 
+        if (++tries > S3U_ERROR_STRING_TRIES) {
+            return 0;
+        }
+
+        /* each candidate reads a bounded message, so that a line of
+         * repeated "AccessDenied: " costs linear time */
         m = colon + S3U_LEN(": ");
-        form.message = s3u_span(m, (size_t) (s3u_message_end(m, end) - m));
+        me = (end - m > S3U_MESSAGE_MAX) ? m + S3U_MESSAGE_MAX : end;
+        form.message = s3u_between(m, s3u_message_end(m, me));
 
         /* the pair must agree, or it is only a word and a colon */
         if (message_fits_code(form.code, form.message)) {
@@ -484,10 +499,12 @@ s3u_read_aws_message(const char *base, const char *end, s3u_finding_t *out)
 
     s3u_form_init(&form, "aws-message");
 
-    /* without a code, only actions that can only be S3's or STS's */
-    if ((m.action.len > 3 && strncmp(m.action.data, "s3:", 3) == 0)
-        || (m.action.len >= 14
-            && strncmp(m.action.data, "sts:AssumeRole", 14) == 0))
+    /* without a code, only AWS's whole sentence ("User: ARN is not
+     * authorized ...") and only actions that can only be S3's or STS's */
+    if (m.principal.len > 0
+        && ((m.action.len > 3 && strncmp(m.action.data, "s3:", 3) == 0)
+            || (m.action.len >= 14
+                && strncmp(m.action.data, "sts:AssumeRole", 14) == 0)))
     {
         form.code = s3u_span("AccessDenied", S3U_LEN("AccessDenied"));
     }
@@ -499,7 +516,7 @@ s3u_read_aws_message(const char *base, const char *end, s3u_finding_t *out)
     if (u != NULL) {
         from = u;
     }
-    form.message = s3u_span(from, (size_t) (s3u_message_end(p, end) - from));
+    form.message = s3u_between(from, s3u_message_end(p, end));
 
     return s3u_judge(&form, out);
 }

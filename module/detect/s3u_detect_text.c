@@ -54,8 +54,11 @@ s3u_line_end(const char *p, const char *end)
 const char *
 s3u_frame_end(const char *p, const char *end)
 {
-    end = s3u_line_end(p, end);
-    return (end - p > S3U_FRAME_MAX) ? p + S3U_FRAME_MAX : end;
+    if (end - p > S3U_FRAME_MAX) {
+        end = p + S3U_FRAME_MAX;
+    }
+
+    return s3u_line_end(p, end);
 }
 
 
@@ -126,7 +129,7 @@ s3u_value_after(const char *p, const char *end, const char *label,
         /* void */
     }
 
-    return s3u_span(v, (size_t) (e - v));
+    return s3u_between(v, e);
 }
 
 
@@ -150,7 +153,7 @@ s3u_quoted_after(const char *p, const char *end, const char *label)
         }
     }
 
-    return s3u_span(v, (size_t) (e - v));
+    return s3u_between(v, e);
 }
 
 

@@ -560,6 +560,15 @@ test_other_services(void)
     UNIT_STR(f.format, "aws-message", "format of a bare message");
     UNIT_STR(f.code, "AccessDenied", "a bare message means AccessDenied");
 
+    detect("upload-fn is not authorized to perform: s3:PutObject", &f);
+    UNIT_STR(verdict(&f), "none", "a bare message needs AWS's \"User: ARN\"");
+
+    detect("User: x is not authorized to perform: s3:Put_Object", &f);
+    UNIT_STR(verdict(&f), "none", "an action name is letters and digits");
+
+    detect("User: x is not authorized to perform: s3:", &f);
+    UNIT_STR(verdict(&f), "none", "an action needs a name after the prefix");
+
     detect("{\"message\":\"Access to the resource https://sqs.us-east-1."
            "amazonaws.com/1/q is denied.\",\"code\":\"AccessDenied\","
            "\"statusCode\":403,\"requestId\":\"x\"}", &f);
@@ -843,6 +852,18 @@ test_hostile(void)
     detect_bytes(buf, i, NULL, &f);
     UNIT_STR(verdict(&f), "none", "a body of repeated grammar openings");
 
+    for (i = 0; i + 14 <= n; i += 14) {
+        memcpy(buf + i, "AccessDenied: ", 14);
+    }
+    detect_bytes(buf, i, NULL, &f);
+    UNIT_STR(verdict(&f), "none", "a line of repeated \"AccessDenied: \"");
+
+    for (i = 0; i + 19 <= n; i += 19) {
+        memcpy(buf + i, "An error occurred (", 19);
+    }
+    detect_bytes(buf, i, NULL, &f);
+    UNIT_STR(verdict(&f), "none", "repeated botocore openings without a ')'");
+
     /* a valid denial after a megabyte of text is still found */
     free(buf);
     n = 1 << 20;
@@ -874,6 +895,29 @@ test_hostile(void)
     UNIT_INT(i, 2000, "2000 garbage bodies read safely");
 
     free(buf);
+}
+
+
+/* inputs the fuzzers found: spans from two searches that crossed */
+static void
+test_fuzz_regressions(void)
+{
+    s3u_finding_t  f;
+
+    detect("<Loc\xe1l ror} Code:Accean\n Message:Ac", &f);
+    UNIT_STR(verdict(&f), "none", "minio-go fields split over two lines");
+    UNIT_OK(fields_terminated(&f), "minio-go split: fields terminated");
+
+    detect("x': (Aws::S3::Errors::AccessDenied)", &f);
+    UNIT_OK(fields_terminated(&f) && fields_clean(&f),
+            "ruby: message bounds that meet");
+
+    detect("{\"errorType\": \"x\", \"cause\": {\"errorType\": \"Amazon.S3."
+           "AmazonS3Exception: .\"}}", &f);
+    UNIT_STR(verdict(&f), "none", "a message of one period is no message");
+
+    detect("{ssageload-fn is not  authorized to perform: s3:Put_breqilur}", &f);
+    UNIT_STR(verdict(&f), "none", "no principal, no valid action: no denial");
 }
 
 
@@ -935,6 +979,7 @@ main(void)
     test_fields_are_safe();
     test_hostile();
     test_nested_json_strings();
+    test_fuzz_regressions();
     test_status_table();
 
     return UNIT_DONE();
