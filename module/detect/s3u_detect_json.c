@@ -368,6 +368,34 @@ json_value(const cJSON *v, s3u_finding_t *out, int depth, int nest)
 }
 
 
+/*
+ * botocore's parsed error (err.response), which applications dump next to
+ * the message: {"Error": {...}, "ResponseMetadata": {"RequestId", "HostId"}}
+ */
+
+static void
+response_metadata(const cJSON *root, s3u_finding_t *out)
+{
+    const char   *s;
+    const cJSON  *md;
+
+    md = cJSON_GetObjectItemCaseSensitive(root, "ResponseMetadata");
+    if (!cJSON_IsObject(md)) {
+        return;
+    }
+
+    s = str(md, "RequestId");
+    if (out->request_id[0] == '\0' && s != NULL) {
+        s3u_field_set(out->request_id, sizeof(out->request_id), s, strlen(s));
+    }
+
+    s = str(md, "HostId");
+    if (out->host_id[0] == '\0' && s != NULL) {
+        s3u_field_set(out->host_id, sizeof(out->host_id), s, strlen(s));
+    }
+}
+
+
 int
 s3u_detect_json(const char *p, size_t len, s3u_finding_t *out, int nest)
 {
@@ -394,6 +422,11 @@ s3u_detect_json(const char *p, size_t len, s3u_finding_t *out, int nest)
     }
 
     rc = json_value(root, out, 0, nest);
+
+    if (rc == 1 && cJSON_IsObject(root)) {
+        response_metadata(root, out);
+    }
+
     cJSON_Delete(root);
 
     if (rc == 0) {

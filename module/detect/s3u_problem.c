@@ -185,9 +185,7 @@ s3u_problem_json(const s3u_finding_t *f, int status, int upstream_status,
         out[0] = '\0';
     }
 
-    if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE
-        || j.failed)
-    {
+    if (f->verdict == S3U_VERDICT_NONE || j.failed) {
         return 0;
     }
 
@@ -201,6 +199,12 @@ s3u_problem_json(const s3u_finding_t *f, int status, int upstream_status,
         member_string(&j, "title", "The upstream failed with an S3 error");
     }
     member_int(&j, "status", status);
+
+    /* "none" still replaces the body: say only what the status says */
+    if (expose == S3U_EXPOSE_NONE) {
+        goto done;
+    }
+
     detail(f, text, sizeof(text));
     member_string(&j, "detail", text);
 
@@ -223,6 +227,8 @@ s3u_problem_json(const s3u_finding_t *f, int status, int upstream_status,
         member_string(&j, "reason", f->reason);
         member_string(&j, "message", f->message);
     }
+
+done:
 
     put(&j, "}", 1);
 

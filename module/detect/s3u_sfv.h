@@ -70,8 +70,10 @@ size_t s3u_denial_header(const s3u_finding_t *f, int upstream_status,
  * RFC 9457 body: type, title, status, detail, and the extension members
  * code, service, layer, source, decision, upstream_status, request_id at
  * layer level; host_id, principal, action, resource, statement, reason
- * and message added at full.  Returns the length (NUL-terminated), 0 when
- * it does not fit, expose is none or the verdict is none.
+ * and message added at full; at none only type, title and status (the
+ * body is still replaced, and tells no more than the status line).
+ * Returns the length (NUL-terminated), 0 when it does not fit or the
+ * verdict is none.
  */
 size_t s3u_problem_json(const s3u_finding_t *f, int status,
     int upstream_status, s3u_expose_e expose, char *out, size_t size);

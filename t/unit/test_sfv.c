@@ -469,8 +469,13 @@ test_problem(void)
     UNIT_INT(s3u_problem_json(&f, 403, 500, S3U_EXPOSE_LAYER, buf, 40), 0,
              "does not fit: 0");
     UNIT_STR(buf, "", "does not fit: empty string");
-    UNIT_INT(s3u_problem_json(&f, 403, 500, S3U_EXPOSE_NONE, buf, sizeof(buf)),
-             0, "expose none: 0");
+    UNIT_OK(s3u_problem_json(&f, 403, 500, S3U_EXPOSE_NONE, buf, sizeof(buf))
+            > 0, "expose none: still a document");
+    o = cJSON_Parse(buf);
+    UNIT_OK(o && cJSON_GetArraySize(o) == 3 && jstr(o, "type")
+            && jstr(o, "title") && cJSON_GetObjectItem(o, "status"),
+            "expose none: type, title and status only");
+    cJSON_Delete(o);
 
     f.verdict = S3U_VERDICT_S3_ERROR;
     strcpy(f.code, "SignatureDoesNotMatch");
