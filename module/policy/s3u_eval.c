@@ -161,9 +161,6 @@ action_matches(const s3u_stmt_t *st, const s3u_req_t *rq)
 static int
 one_resource_matches(const s3u_pat_t *pat, const s3u_req_t *rq)
 {
-    char   buf[2048];
-    long   n;
-
     if (pat->star) {
         return 1;
     }
@@ -176,11 +173,9 @@ one_resource_matches(const s3u_pat_t *pat, const s3u_req_t *rq)
         return 1;
     }
     if (pat->var) {
-        n = s3u_var_expand(pat->text, pat->len, rq->ctx, buf, sizeof(buf));
-        if (n < 0) {
-            return 0;           /* unresolved variable: matches nothing */
-        }
-        return s3u_arn_match(buf, (size_t) n, rq->resource, rq->resource_len);
+        /* an unresolved variable matches nothing */
+        return s3u_pattern_match(pat->compiled, rq->ctx, rq->resource,
+                                 rq->resource_len, S3U_MATCH_ARN);
     }
     if (!pat->wild) {
         return pat->len == rq->resource_len

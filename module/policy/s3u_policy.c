@@ -22,6 +22,10 @@ typedef struct {
     s3u_cond_t           **conds;
     size_t                 nconds;
     size_t                 cap_conds;
+    /* every compiled pattern, handed to the policy at the end */
+    s3u_pattern_t        **pats;
+    size_t                 npats;
+    size_t                 cap_pats;
 } s3u_compile_t;
 
 
@@ -115,6 +119,43 @@ colons(const char *s, size_t len)
 }
 
 
+static const s3u_pattern_t *
+compile_variables(s3u_compile_t *cc, const char *text, size_t len)
+{
+    char            err[128];
+    size_t          cap;
+    s3u_pattern_t  *pat, **pats;
+
+    if (cc->npats == cc->cap_pats) {
+        cap = cc->cap_pats ? cc->cap_pats * 2 : 8;
+        pats = realloc(cc->pats, cap * sizeof(s3u_pattern_t *));
+        if (pats == NULL) {
+            return NULL;
+        }
+        cc->pats = pats;
+        cc->cap_pats = cap;
+    }
+
+    pat = s3u_pattern_new(text, len, S3U_PAT_VARS, err, sizeof(err));
+    if (pat != NULL) {
+        cc->pats[cc->npats++] = pat;
+    }
+    return pat;
+}
+
+
+static void
+free_patterns(s3u_pattern_t **pats, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        s3u_pattern_free(pats[i]);
+    }
+    free(pats);
+}
+
+
 static int
 compile_patterns(s3u_compile_t *cc, const cJSON *node, const char *what,
     s3u_pat_t **out, size_t *nout, int variables)
@@ -147,6 +188,15 @@ compile_patterns(s3u_compile_t *cc, const cJSON *node, const char *what,
         pats[i].star = (pats[i].len == 1 && pats[i].text[0] == '*');
         pats[i].wild = (strpbrk(pats[i].text, "*?") != NULL);
         pats[i].var = variables && strstr(pats[i].text, "${") != NULL;
+        pats[i].compiled = NULL;
+        if (pats[i].var) {
+            pats[i].compiled = compile_variables(cc, pats[i].text,
+                                                 pats[i].len);
+            if (pats[i].compiled == NULL) {
+                return s3u_json_fail(cc->err, cc->doc, item, 0,
+                                     "out of memory");
+            }
+        }
         pats[i].prefix = strcspn(pats[i].text, pats[i].var ? "*?$" : "*?");
         pats[i].tail_star = (pats[i].prefix + 1 == pats[i].len
                              && pats[i].text[pats[i].prefix] == '*'
@@ -822,6 +872,8 @@ s3u_policy_compile_all(const s3u_json_doc_t *doc, const cJSON *node,
 
     /* the conditions are reached through the statements from now on */
     free(cc.conds);
+    p->patterns = cc.pats;
+    p->npatterns = cc.npats;
     return p;
 
 failed:
@@ -830,6 +882,7 @@ failed:
         s3u_cond_free(cc.conds[i]);
     }
     free(cc.conds);
+    free_patterns(cc.pats, cc.npats);
     s3u_arena_free(p->arena);
     free(p);
     return NULL;
@@ -849,6 +902,7 @@ s3u_policy_free(s3u_policy_t *policy)
             s3u_cond_free(policy->stmts[i].conds[j].cond);
         }
     }
+    free_patterns(policy->patterns, policy->npatterns);
     s3u_arena_free(policy->arena);
     free(policy);
 }

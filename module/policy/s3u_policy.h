@@ -54,6 +54,9 @@ typedef struct {
                                    wildcard or variable): a cheap reject */
     unsigned        tail_star:1;/* the pattern is head + "*", the "*" in
                                    the resource field: the head decides */
+    /* var: split at load time, so that a substituted request value or a
+       ${*} never becomes a wildcard */
+    const s3u_pattern_t  *compiled;
     unsigned        line, column;
 } s3u_pat_t;
 
@@ -123,6 +126,8 @@ typedef struct {
     size_t          nalways;
     s3u_pindex_t   *pindex;         /* sorted by key, then statement */
     size_t          npindex;
+    s3u_pattern_t **patterns;       /* the compiled patterns, to free */
+    size_t          npatterns;
     s3u_arena_t    *arena;          /* owns everything above */
 } s3u_policy_t;
 

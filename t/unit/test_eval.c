@@ -536,6 +536,16 @@ test_variables_and_explain(void)
     expect(&in, S3U_IMPLICIT_DENY, S3U_LAYER_IDENTITY,
            "unresolved variable matches nothing");
 
+    /* a request value is never a wildcard: a tag of "*" grants only "*" */
+    team[0] = "*";
+    in.ctx = &ctx;
+    expect(&in, S3U_IMPLICIT_DENY, S3U_LAYER_IDENTITY,
+           "a substituted \"*\" is literal");
+    in.resource = "arn:aws:s3:::b/*/x";
+    expect(&in, S3U_ALLOW, S3U_LAYER_NONE, "and matches a literal \"*\"");
+    in.resource = "arn:aws:s3:::b/payments/x";
+    team[0] = "payments";
+
     /* Version 2008-10-17: ${...} is literal text */
     id[0] = pol(&r, S3U_POLICY_IDENTITY,
         "{\"Version\": \"2008-10-17\", \"Statement\": {\"Effect\": \"Allow\","
