@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "policy/s3u_cond.h"
+#include "token/s3u_base64.h"
 
 
 /* --- glob with literal marks -------------------------------------------- */
@@ -116,10 +117,11 @@ int s3u_cond_cidr_contains(const s3u_cond_cidr_t *net,
 /* 1 true, 0 false, -1 neither (case-insensitive "true" / "false") */
 int s3u_cond_bool_parse(const char *s, size_t len);
 
-/* decodes standard base64 (padding optional) into out; returns the byte
- * count, or -1 when the text is not base64 or out is too small */
-long s3u_cond_base64_decode(const char *s, size_t len, unsigned char *out,
-    size_t out_size);
+/* BinaryEquals values: standard base64, padding optional, decoded by the
+ * token codec's strict decoder (one text, one decoding); < 0 on error */
+#define s3u_cond_base64_decode(s, len, out, out_size)                         \
+    s3u_base64_decode(s, len, out, out_size, S3U_BASE64_STD|S3U_BASE64_PAD,   \
+                      NULL)
 
 
 /* --- bounded text output for explanations ------------------------------- */
