@@ -7,6 +7,7 @@
 #   ./build.sh run [CONF]      Debian's nginx with the module, foreground, 127.0.0.1:8080
 #   ./build.sh test            every test: unit, Test::Nginx, policies, e2e, fuzz smoke, sanitizers
 #   ./build.sh bench           the performance targets, as ratios in one run
+#   ./build.sh load [SECONDS]  wrk on mixed traffic with reloads, RSS check (default 60 s)
 #   ./build.sh fuzz [SECONDS]  every libFuzzer target for SECONDS (default 60) each
 #   ./build.sh clean           remove build/ and test scratch dirs
 #
@@ -326,10 +327,11 @@ main() {
         run)   cmd_run "$@" ;;
         test)  cmd_test "$@" ;;
         bench) cmd_deps; cmd_build; "$ROOT/t/bench/run.sh" "$BUILD" ;;
+        load)  cmd_deps; cmd_build; "$ROOT/t/load/run.sh" "$BUILD" "${1:-60}" ;;
         fuzz)  cmd_deps; cmd_build; "$ROOT/t/fuzz/run.sh" "$BUILD" "${1:-60}" ;;
         clean) cmd_clean ;;
         *)
-            sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+            sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//' >&2
             exit 2
             ;;
     esac
