@@ -29,6 +29,13 @@ struct s3u_json_doc_s {
     /* inner documents: the outer text and where the string token starts */
     const s3u_json_doc_t  *outer;
     size_t                 outer_off;
+    /* inner documents: each escape sequence of the raw string token as
+     * (decoded offset before, raw offset after, decoded offset after),
+     * so that mapping an offset back costs a binary search, not a scan */
+    size_t                *esc;
+    size_t                 nesc;
+    size_t                 raw_start;   /* past the opening quote */
+    size_t                 raw_stop;    /* the closing quote, or the end */
     unsigned               unmapped:1;  /* inner text whose place in the
                                            outer file is not known */
 };
@@ -131,25 +138,28 @@ hex4(const char *p)
 
 /*
  * An inner document was decoded from a JSON string: walk the raw string
- * token, counting decoded bytes, to find the raw byte that produced the
- * inner offset.
+ * token once, counting decoded bytes, and note where each escape sequence
+ * is, for inner_to_outer.
  */
-static size_t
-inner_to_outer(const s3u_json_doc_t *doc, size_t inner_off)
+static int
+index_escapes(s3u_json_doc_t *doc)
 {
     const char  *raw;
-    size_t       i, end, decoded, step;
+    size_t       i, end, decoded, step, n, cap;
     unsigned     cp;
+    size_t      *esc, *grown;
 
     raw = doc->outer->text;
     end = doc->outer->len;
     i = doc->outer_off + 1;         /* past the opening quote */
     decoded = 0;
+    esc = NULL;
+    n = 0;
+    cap = 0;
+
+    doc->raw_start = i;
 
     while (i < end && raw[i] != '"') {
-        if (decoded >= inner_off) {
-            return i;
-        }
         if (raw[i] != '\\') {
             decoded++;
             i++;
@@ -158,23 +168,76 @@ inner_to_outer(const s3u_json_doc_t *doc, size_t inner_off)
         if (i + 1 >= end) {
             break;
         }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            grown = realloc(esc, cap * 3 * sizeof(size_t));
+            if (grown == NULL) {
+                free(esc);
+                return -1;
+            }
+            esc = grown;
+        }
+        esc[n * 3] = decoded;
         if (raw[i + 1] != 'u') {
             decoded++;
             i += 2;
-            continue;
-        }
-        cp = (i + 6 <= end) ? hex4(raw + i + 2) : 0;
-        step = 6;
-        if (cp >= 0xd800 && cp < 0xdc00) {
-            decoded += 4;
-            step = 12;
         } else {
-            decoded += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+            cp = (i + 6 <= end) ? hex4(raw + i + 2) : 0;
+            step = 6;
+            if (cp >= 0xd800 && cp < 0xdc00) {
+                decoded += 4;
+                step = 12;
+            } else {
+                decoded += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+            }
+            i += step;
         }
-        i += step;
+        esc[n * 3 + 1] = i;
+        esc[n * 3 + 2] = decoded;
+        n++;
     }
 
-    return i < end ? i : end;
+    doc->esc = esc;
+    doc->nesc = n;
+    doc->raw_stop = i < end ? i : end;
+    return 0;
+}
+
+
+/* the raw byte of the outer text that produced the inner offset */
+static size_t
+inner_to_outer(const s3u_json_doc_t *doc, size_t inner_off)
+{
+    size_t  lo, hi, mid, dec, raw;
+
+    /* k = the number of escapes that end at or before inner_off */
+    lo = 0;
+    hi = doc->nesc;
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (doc->esc[mid * 3 + 2] <= inner_off) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+
+    if (lo == 0) {
+        dec = 0;
+        raw = doc->raw_start;
+    } else {
+        dec = doc->esc[(lo - 1) * 3 + 2];
+        raw = doc->esc[(lo - 1) * 3 + 1];
+    }
+
+    /* inside the decoded bytes of the next escape: the byte after it */
+    if (lo < doc->nesc && doc->esc[lo * 3] < inner_off) {
+        return doc->esc[lo * 3 + 1];
+    }
+
+    /* a run of plain bytes, one raw byte each */
+    raw += inner_off - dec;
+    return raw < doc->raw_stop ? raw : doc->raw_stop;
 }
 
 
@@ -520,6 +583,11 @@ parse_common(const char *file, const char *text, size_t len,
     doc->outer = outer;
     doc->outer_off = outer_off;
 
+    if (outer != NULL && index_escapes(doc) != 0) {
+        s3u_error_set(err, file, "out of memory");
+        goto failed;
+    }
+
     if (strlen(doc->text) != len) {
         bad = strlen(doc->text);
         goto syntax;
@@ -737,6 +805,7 @@ s3u_json_free(s3u_json_doc_t *doc)
     free(doc->text);
     free(doc->pos);
     free(doc->lines);
+    free(doc->esc);
     free(doc);
 }
 
