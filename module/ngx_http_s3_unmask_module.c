@@ -43,6 +43,31 @@ typedef struct {
 } ngx_http_s3_unmask_context_t;
 
 
+/* what the module keeps of one evaluation */
+typedef struct {
+    int                       rc;
+    s3u_decision_t            decision;
+    s3u_layer_t               layer;
+    char                      statement[256];
+    char                      reason[512];
+} ngx_http_s3_unmask_answer_t;
+
+
+/*
+ * The last evaluation of this worker.  A broken deployment sends the same
+ * denial over and over, with only the request ids changing; its inputs
+ * include aws:CurrentTime, so an answer is reused within one second at
+ * most, and never across configurations.
+ */
+typedef struct {
+    ngx_cycle_t                  *cycle;
+    s3u_pset_t                   *policies;
+    size_t                        len;
+    u_char                        key[2048];
+    ngx_http_s3_unmask_answer_t   answer;
+} ngx_http_s3_unmask_last_t;
+
+
 typedef struct {
     ngx_flag_t                enable;
     ngx_array_t              *statuses;     /* of ngx_uint_t */
@@ -106,6 +131,9 @@ static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_chain_t *out);
 static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f);
+static void ngx_http_s3_unmask_answer(s3u_pset_t *policies,
+    const char *principal, const char *action, const char *resource,
+    const s3u_ctx_t *ctx, ngx_http_s3_unmask_answer_t *answer);
 static ngx_int_t ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
     ngx_http_complex_value_t *cv, const char *found, const char *dflt,
     char **value);
@@ -322,6 +350,8 @@ ngx_module_t  ngx_http_s3_unmask_module = {
 
 static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
+
+static ngx_http_s3_unmask_last_t  ngx_http_s3_unmask_last;
 
 
 static ngx_uint_t  ngx_http_s3_unmask_default_statuses[] = {
@@ -691,7 +721,8 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 
     ctx->state = ngx_http_s3_unmask_done;
 
-    f = ngx_pcalloc(r->pool, sizeof(s3u_finding_t));
+    /* s3u_detect() fills every field */
+    f = ngx_palloc(r->pool, sizeof(s3u_finding_t));
     if (f == NULL) {
         return NGX_ERROR;
     }
@@ -885,11 +916,11 @@ static void
 ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f)
 {
-    char               *principal, *action, *resource;
-    const char         *layer, *dflt_action;
-    s3u_ctx_t           ctx;
-    s3u_metrics_t      *m;
-    s3u_eval_result_t  *res;
+    char                         *principal, *action, *resource;
+    const char                   *dflt_action;
+    s3u_ctx_t                     ctx;
+    s3u_metrics_t                *m;
+    ngx_http_s3_unmask_answer_t   answer;
 
     if (f->layer[0] && ngx_strcmp(f->layer, "resource-policy") != 0) {
         return;
@@ -930,14 +961,10 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         return;
     }
 
-    res = ngx_palloc(r->pool, sizeof(s3u_eval_result_t));
-    if (res == NULL) {
-        return;
-    }
+    ngx_http_s3_unmask_answer(conf->policies, principal, action, resource,
+                              &ctx, &answer);
 
-    if (s3u_pset_eval(conf->policies, principal, action, resource, &ctx, res)
-        != 0)
-    {
+    if (answer.rc != 0) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3_unmask: not evaluated: the policy set has no "
                       "answer for %s %s on %s", principal, action, resource);
@@ -946,7 +973,7 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
 
     m = ngx_http_s3_unmask_get_metrics(r);
     if (m) {
-        s3u_metrics_evaluation(m, res->decision == S3U_ALLOW);
+        s3u_metrics_evaluation(m, answer.decision == S3U_ALLOW);
     }
 
     if (!f->principal[0]) {
@@ -964,7 +991,7 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
                     sizeof(f->resource));
     }
 
-    if (res->decision == S3U_ALLOW) {
+    if (answer.decision == S3U_ALLOW) {
         ngx_cpystrn((u_char *) f->reason,
                     (u_char *) "drift: the policy set on file allows this "
                     "request, so the deployed policies differ from it",
@@ -983,12 +1010,10 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         return;
     }
 
-    layer = s3u_layer_name(res->layer);
-
     if (f->layer[0]) {
         /* the message said "resource-based": keep it unless we know which */
-        if (res->layer != S3U_LAYER_BUCKET
-            && res->layer != S3U_LAYER_ACCESS_POINT)
+        if (answer.layer != S3U_LAYER_BUCKET
+            && answer.layer != S3U_LAYER_ACCESS_POINT)
         {
             return;
         }
@@ -997,14 +1022,75 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         f->source = S3U_SOURCE_EVALUATOR;
     }
 
-    ngx_cpystrn((u_char *) f->layer, (u_char *) layer, sizeof(f->layer));
+    ngx_cpystrn((u_char *) f->layer, (u_char *) s3u_layer_name(answer.layer),
+                sizeof(f->layer));
 
-    f->decision = (res->decision == S3U_EXPLICIT_DENY)
+    f->decision = (answer.decision == S3U_EXPLICIT_DENY)
                   ? S3U_DECISION_EXPLICIT_DENY : S3U_DECISION_IMPLICIT_DENY;
 
-    s3u_eval_statement(res, f->statement, sizeof(f->statement));
-    ngx_cpystrn((u_char *) f->reason, (u_char *) res->reason,
+    ngx_cpystrn((u_char *) f->statement, (u_char *) answer.statement,
+                sizeof(f->statement));
+    ngx_cpystrn((u_char *) f->reason, (u_char *) answer.reason,
                 sizeof(f->reason));
+}
+
+
+/* evaluates, or reuses the worker's last answer to the same question */
+
+static void
+ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
+    const char *action, const char *resource, const s3u_ctx_t *ctx,
+    ngx_http_s3_unmask_answer_t *answer)
+{
+    u_char                     *p, *last;
+    u_char                      key[sizeof(ngx_http_s3_unmask_last.key)];
+    size_t                      len;
+    ngx_uint_t                  i;
+    s3u_eval_result_t           res;
+    ngx_http_s3_unmask_last_t  *c;
+
+    c = &ngx_http_s3_unmask_last;
+
+    last = key + sizeof(key);
+    p = ngx_slprintf(key, last, "%s%Z%s%Z%s%Z", principal, action, resource);
+
+    for (i = 0; i < ctx->n; i++) {
+        p = ngx_slprintf(p, last, "%s%Z%s%Z", ctx->entries[i].key,
+                         ctx->entries[i].values[0]);
+    }
+
+    /* a key that filled the buffer may have been cut: never reuse it */
+    len = (p < last) ? (size_t) (p - key) : 0;
+
+    if (len
+        && c->cycle == ngx_cycle
+        && c->policies == policies
+        && c->len == len
+        && ngx_memcmp(c->key, key, len) == 0)
+    {
+        *answer = c->answer;
+        return;
+    }
+
+    ngx_memzero(answer, sizeof(ngx_http_s3_unmask_answer_t));
+
+    answer->rc = s3u_pset_eval(policies, principal, action, resource, ctx,
+                               &res);
+
+    if (answer->rc == 0) {
+        answer->decision = res.decision;
+        answer->layer = res.layer;
+        s3u_eval_statement(&res, answer->statement,
+                           sizeof(answer->statement));
+        ngx_cpystrn((u_char *) answer->reason, (u_char *) res.reason,
+                    sizeof(answer->reason));
+    }
+
+    c->cycle = len ? (ngx_cycle_t *) ngx_cycle : NULL;
+    c->policies = policies;
+    c->len = len;
+    ngx_memcpy(c->key, key, len);
+    c->answer = *answer;
 }
 
 
