@@ -247,50 +247,61 @@ cmd_run() {
 # --- test ----------------------------------------------------------------
 
 cmd_test() {
-    local failed=0
+    local passed=0 failed=0 suite
 
     cmd_deps
     cmd_build
     build_unit
 
-    log "C unit tests"
-    (cd "$ROOT" && prove --exec '' "$BUILD"/unit/test_*) || failed=1
+    for suite in unit nginx valgrind policy e2e fuzz sanitize; do
+        if test_suite "$suite"; then
+            passed=$((passed + 1))
+        else
+            log "FAILED: $suite"
+            failed=$((failed + 1))
+        fi
+    done
 
-    log "Test::Nginx suite"
-    run_prove -r t || failed=1
+    # one closing line for people and for CI
+    echo "suites: $passed passed, $failed failed"
+    [ $failed -eq 0 ]
+}
 
-    # memcheck on every request of the suite; findings fail the run
-    log "Test::Nginx suite under valgrind memcheck"
-    TEST_NGINX_USE_VALGRIND=1 \
-    TEST_NGINX_VALGRIND_SUPPRESS=$SHARED/reference/valgrind.suppress.debian12-nginx \
-    TEST_NGINX_SERVROOT=$ROOT/t/servroot_valgrind \
-        run_prove t/*.t || failed=1
-
-    if [ -x "$ROOT/t/policy/run.sh" ]; then
+test_suite() {
+    case "$1" in
+    unit)
+        log "C unit tests"
+        (cd "$ROOT" && prove --exec '' "$BUILD"/unit/test_*)
+        ;;
+    nginx)
+        log "Test::Nginx suite"
+        run_prove -r t
+        ;;
+    valgrind)
+        # memcheck on every request of the suite; findings fail the run
+        log "Test::Nginx suite under valgrind memcheck"
+        TEST_NGINX_USE_VALGRIND=1 \
+        TEST_NGINX_VALGRIND_SUPPRESS=$SHARED/reference/valgrind.suppress.debian12-nginx \
+        TEST_NGINX_SERVROOT=$ROOT/t/servroot_valgrind \
+            run_prove t/*.t
+        ;;
+    policy)
         log "policy sets and scenarios"
-        "$ROOT/t/policy/run.sh" "$BUILD" || failed=1
-    fi
-
-    if [ -x "$ROOT/t/e2e/run.sh" ]; then
+        "$ROOT/t/policy/run.sh" "$BUILD"
+        ;;
+    e2e)
         log "end to end (real AWS SDKs)"
-        "$ROOT/t/e2e/run.sh" "$BUILD" || failed=1
-    fi
-
-    if [ -x "$ROOT/t/fuzz/run.sh" ]; then
+        "$ROOT/t/e2e/run.sh" "$BUILD"
+        ;;
+    fuzz)
         log "fuzz smoke (libFuzzer, ASan, UBSan)"
-        "$ROOT/t/fuzz/run.sh" "$BUILD" smoke || failed=1
-    fi
-
-    if [ -x "$ROOT/t/sanitize/run.sh" ]; then
+        "$ROOT/t/fuzz/run.sh" "$BUILD" smoke
+        ;;
+    sanitize)
         log "unit tests and the command under ASan and UBSan"
-        "$ROOT/t/sanitize/run.sh" "$BUILD" || failed=1
-    fi
-
-    if [ $failed -ne 0 ]; then
-        log "FAILED"
-        return 1
-    fi
-    log "all test suites passed"
+        "$ROOT/t/sanitize/run.sh" "$BUILD"
+        ;;
+    esac
 }
 
 # prove with the environment of the Test::Nginx suite; the fallback runner
