@@ -81,13 +81,13 @@ typedef struct {
     ngx_http_complex_value_t *principal;
     ngx_http_complex_value_t *resource;
     ngx_http_complex_value_t *action;
-    ngx_array_t              *context;      /* of ngx_http_s3_unmask_context_t */
+    ngx_array_t              *context;  /* of ngx_http_s3_unmask_context_t */
     s3u_token_key_t          *token_key;
 } ngx_http_s3_unmask_loc_conf_t;
 
 
 typedef struct {
-    ngx_flag_t                used;         /* "s3_unmask on" appears somewhere */
+    ngx_flag_t                used;         /* "s3_unmask on" somewhere */
     ngx_shm_zone_t           *metrics;      /* s3u_metrics_t, across workers */
 } ngx_http_s3_unmask_main_conf_t;
 
@@ -134,6 +134,10 @@ static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
 static void ngx_http_s3_unmask_answer(s3u_pset_t *policies,
     const char *principal, const char *action, const char *resource,
     const s3u_ctx_t *ctx, ngx_http_s3_unmask_answer_t *answer);
+static u_char *ngx_http_s3_unmask_key_add(u_char *p, u_char *last,
+    const char *s);
+static void ngx_http_s3_unmask_set_field(char *field, size_t size,
+    const char *s);
 static ngx_int_t ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
     ngx_http_complex_value_t *cv, const char *found, const char *dflt,
     char **value);
@@ -794,8 +798,8 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
             /* one spelling of "we do not know" for header, logs and metrics */
 
             if (f->layer[0] == '\0') {
-                ngx_cpystrn((u_char *) f->layer, (u_char *) "unknown",
-                            sizeof(f->layer));
+                ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer),
+                                             "unknown");
             }
         }
 
@@ -977,31 +981,30 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     }
 
     if (!f->principal[0]) {
-        ngx_cpystrn((u_char *) f->principal, (u_char *) principal,
-                    sizeof(f->principal));
+        ngx_http_s3_unmask_set_field(f->principal, sizeof(f->principal),
+                                     principal);
     }
 
     if (!f->action[0]) {
-        ngx_cpystrn((u_char *) f->action, (u_char *) action,
-                    sizeof(f->action));
+        ngx_http_s3_unmask_set_field(f->action, sizeof(f->action), action);
     }
 
     if (!f->resource[0]) {
-        ngx_cpystrn((u_char *) f->resource, (u_char *) resource,
-                    sizeof(f->resource));
+        ngx_http_s3_unmask_set_field(f->resource, sizeof(f->resource),
+                                     resource);
     }
 
     if (answer.decision == S3U_ALLOW) {
-        ngx_cpystrn((u_char *) f->reason,
-                    (u_char *) "drift: the policy set on file allows this "
-                    "request, so the deployed policies differ from it",
-                    sizeof(f->reason));
+        ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason),
+                                     "drift: the policy set on file allows "
+                                     "this request, so the deployed policies "
+                                     "differ from it");
 
         f->decision = S3U_DECISION_UNKNOWN;
         if (!f->layer[0]) {
             f->source = S3U_SOURCE_EVALUATOR;
-            ngx_cpystrn((u_char *) f->layer, (u_char *) "unknown",
-                        sizeof(f->layer));
+            ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer),
+                                         "unknown");
         }
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -1022,16 +1025,15 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         f->source = S3U_SOURCE_EVALUATOR;
     }
 
-    ngx_cpystrn((u_char *) f->layer, (u_char *) s3u_layer_name(answer.layer),
-                sizeof(f->layer));
+    ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer),
+                                 s3u_layer_name(answer.layer));
 
     f->decision = (answer.decision == S3U_EXPLICIT_DENY)
                   ? S3U_DECISION_EXPLICIT_DENY : S3U_DECISION_IMPLICIT_DENY;
 
-    ngx_cpystrn((u_char *) f->statement, (u_char *) answer.statement,
-                sizeof(f->statement));
-    ngx_cpystrn((u_char *) f->reason, (u_char *) answer.reason,
-                sizeof(f->reason));
+    ngx_http_s3_unmask_set_field(f->statement, sizeof(f->statement),
+                                 answer.statement);
+    ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason), answer.reason);
 }
 
 
@@ -1052,11 +1054,14 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
     c = &ngx_http_s3_unmask_last;
 
     last = key + sizeof(key);
-    p = ngx_slprintf(key, last, "%s%Z%s%Z%s%Z", principal, action, resource);
+
+    p = ngx_http_s3_unmask_key_add(key, last, principal);
+    p = ngx_http_s3_unmask_key_add(p, last, action);
+    p = ngx_http_s3_unmask_key_add(p, last, resource);
 
     for (i = 0; i < ctx->n; i++) {
-        p = ngx_slprintf(p, last, "%s%Z%s%Z", ctx->entries[i].key,
-                         ctx->entries[i].values[0]);
+        p = ngx_http_s3_unmask_key_add(p, last, ctx->entries[i].key);
+        p = ngx_http_s3_unmask_key_add(p, last, ctx->entries[i].values[0]);
     }
 
     /* a key that filled the buffer may have been cut: never reuse it */
@@ -1082,8 +1087,8 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
         answer->layer = res.layer;
         s3u_eval_statement(&res, answer->statement,
                            sizeof(answer->statement));
-        ngx_cpystrn((u_char *) answer->reason, (u_char *) res.reason,
-                    sizeof(answer->reason));
+        ngx_http_s3_unmask_set_field(answer->reason,
+                                     sizeof(answer->reason), res.reason);
     }
 
     c->cycle = len ? (ngx_cycle_t *) ngx_cycle : NULL;
@@ -1091,6 +1096,36 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
     c->len = len;
     ngx_memcpy(c->key, key, len);
     c->answer = *answer;
+}
+
+
+/* appends s and its NUL; at the end of the buffer it stays there */
+
+static u_char *
+ngx_http_s3_unmask_key_add(u_char *p, u_char *last, const char *s)
+{
+    size_t  len;
+
+    len = ngx_strlen(s) + 1;
+
+    if ((size_t) (last - p) < len) {
+        return last;
+    }
+
+    return ngx_cpymem(p, s, len);
+}
+
+
+/* copies a string into a finding's field, cut to fit */
+
+static void
+ngx_http_s3_unmask_set_field(char *field, size_t size, const char *s)
+{
+    size_t  len;
+
+    len = ngx_min(ngx_strlen(s), size - 1);
+
+    *ngx_cpymem(field, s, len) = '\0';
 }
 
 
@@ -1127,7 +1162,7 @@ ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    ngx_cpystrn((u_char *) *value, v.data, v.len + 1);
+    *ngx_cpymem(*value, v.data, v.len) = '\0';
 
     return NGX_OK;
 }
@@ -1184,7 +1219,7 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        ngx_cpystrn(p, v.data, v.len + 1);
+        *ngx_cpymem(p, v.data, v.len) = '\0';
 
         e[n].key = (char *) c[i].key.data;
         values[n++] = (char *) p;

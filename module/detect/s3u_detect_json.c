@@ -9,6 +9,7 @@
  * costs one linear scan and no recursion.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -396,6 +397,98 @@ response_metadata(const cJSON *root, s3u_finding_t *out)
 }
 
 
+/*
+ * The trees parsed here live only while one body is read, and a typical
+ * error body makes a few dozen small nodes: they are carved from a static
+ * arena instead of malloc'ed and freed one by one (that was a third of the
+ * cost of a denial).  cJSON's allocator hooks are process-wide, so outside
+ * a detection, and once the arena is full, they are plain malloc and free.
+ * Each nginx worker, the command and the tests are single-threaded.
+ */
+
+#define S3U_JSON_ARENA_SIZE  (64 * 1024)
+
+/* under AddressSanitizer every node keeps its own heap block, so that the
+ * fuzzers still see an overrun of one */
+#if defined(__SANITIZE_ADDRESS__)
+#define S3U_JSON_ARENA  0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define S3U_JSON_ARENA  0
+#endif
+#endif
+#ifndef S3U_JSON_ARENA
+#define S3U_JSON_ARENA  1
+#endif
+
+static unsigned char  s3u_json_arena[S3U_JSON_ARENA_SIZE]
+                          __attribute__((aligned(16)));
+static size_t         s3u_json_arena_used;
+static int            s3u_json_arena_depth;
+
+
+static void *
+arena_malloc(size_t size)
+{
+    void  *p;
+
+    size = (size + 15) & ~(size_t) 15;
+
+    if (s3u_json_arena_depth > 0
+        && size <= S3U_JSON_ARENA_SIZE - s3u_json_arena_used)
+    {
+        p = s3u_json_arena + s3u_json_arena_used;
+        s3u_json_arena_used += size;
+        return p;
+    }
+
+    return malloc(size);
+}
+
+
+static void
+arena_free(void *p)
+{
+    unsigned char  *c = p;
+
+    if (c >= s3u_json_arena && c < s3u_json_arena + S3U_JSON_ARENA_SIZE) {
+        return;                     /* released with the whole arena */
+    }
+
+    free(p);
+}
+
+
+/* JSON held in a JSON string is parsed while the outer tree lives */
+static cJSON *
+arena_parse(const char *p, size_t len, const char **parse_end)
+{
+    static int  hooked;
+
+    cJSON_Hooks  hooks = { arena_malloc, arena_free };
+
+    if (S3U_JSON_ARENA && !hooked) {
+        cJSON_InitHooks(&hooks);
+        hooked = 1;
+    }
+
+    s3u_json_arena_depth++;
+
+    return cJSON_ParseWithLengthOpts(p, len, parse_end, 0);
+}
+
+
+static void
+arena_release(cJSON *root)
+{
+    cJSON_Delete(root);
+
+    if (--s3u_json_arena_depth == 0) {
+        s3u_json_arena_used = 0;
+    }
+}
+
+
 int
 s3u_detect_json(const char *p, size_t len, s3u_finding_t *out, int nest)
 {
@@ -410,14 +503,15 @@ s3u_detect_json(const char *p, size_t len, s3u_finding_t *out, int nest)
     }
 
     parse_end = NULL;
-    root = cJSON_ParseWithLengthOpts(p, len, &parse_end, 0);
+    root = arena_parse(p, len, &parse_end);
     if (root == NULL) {
+        arena_release(NULL);
         return -1;
     }
 
     /* strict: nothing but whitespace after the value */
     if (parse_end == NULL || s3u_skip_space(parse_end, end) != end) {
-        cJSON_Delete(root);
+        arena_release(root);
         return -1;
     }
 
@@ -427,7 +521,7 @@ s3u_detect_json(const char *p, size_t len, s3u_finding_t *out, int nest)
         response_metadata(root, out);
     }
 
-    cJSON_Delete(root);
+    arena_release(root);
 
     if (rc == 0) {
         memset(out, 0, sizeof(*out));
