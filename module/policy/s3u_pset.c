@@ -904,8 +904,12 @@ s3u_pset_policy(const s3u_pset_t *ps, size_t i, s3u_layer_t *layer,
     if (i >= ps->nowned) {
         return NULL;
     }
-    *layer = ps->owned[i].layer;
-    *resource_arn = ps->owned[i].resource;
+    if (layer != NULL) {
+        *layer = ps->owned[i].layer;
+    }
+    if (resource_arn != NULL) {
+        *resource_arn = ps->owned[i].resource;
+    }
     return ps->owned[i].policy;
 }
 

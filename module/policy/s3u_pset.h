@@ -42,7 +42,8 @@ int s3u_pset_eval(const s3u_pset_t *ps, const char *principal,
     s3u_eval_result_t *res);
 
 /* every policy of the set, with the layer it serves and its resource ARN
- * (access points, buckets, keys, roles; NULL otherwise), for lint */
+ * (access points, buckets, keys, roles; NULL otherwise), for lint; layer
+ * and resource_arn may be NULL when not wanted */
 size_t s3u_pset_npolicies(const s3u_pset_t *ps);
 const s3u_policy_t *s3u_pset_policy(const s3u_pset_t *ps, size_t i,
     s3u_layer_t *layer, const char **resource_arn);
