@@ -152,14 +152,16 @@ ok($gw->wait_log($mark, qr/start worker process/),
     or diag($gw->log_since($mark));
 unlike($gw->log_since($mark), qr/\[emerg\]/, 'without an error');
 
-# old workers finish their connections and leave: give them a moment
-my $deadline = Time::HiRes::time() + 5;
-my $last = '';
+# old workers may still accept a connection until they have left: wait for
+# them to be gone (a loaded machine takes its time), then ask
+my $deadline = Time::HiRes::time() + 15;
 while (Time::HiRes::time() < $deadline) {
-    $last = upload();
-    last if $last eq $AFTER;
+    last unless grep { $first{$_} } $gw->worker_pids;
     Time::HiRes::sleep(0.1);
 }
+ok(!(grep { $first{$_} } $gw->worker_pids), 'the old workers have left')
+    or diag('workers: ' . join(' ', $gw->worker_pids));
+my $last = upload();
 is($last, $AFTER, 'the new set is picked up: it allows the upload, so it is drift');
 %workers = ();
 uploads_all(6, $AFTER, 'every worker answers from the new set');
