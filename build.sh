@@ -33,7 +33,7 @@ APT_PACKAGES=(
     build-essential nginx nginx-dev libnginx-mod-http-echo
     libcjson-dev libssl-dev
     libtest-base-perl libtest-longstring-perl libhttp-message-perl libwww-perl
-    curl valgrind rsync wrk clang libclang-rt-14-dev python3-boto3
+    curl valgrind rsync wrk clang libclang-rt-14-dev jq python3-boto3
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

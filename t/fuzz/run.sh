@@ -225,7 +225,8 @@ make_seeds() {
     done < <(json_files)
 
     # every policy document held in a scenario, one seed each (jq is
-    # optional: the committed corpus has them too)
+    # optional: without it the whole scenario files and the committed
+    # seeds remain)
     if command -v jq >/dev/null && [ -d "$s/fuzz_policy" ]; then
         n=0
         for f in "$SHARED"/scenarios/*.json; do

@@ -709,8 +709,8 @@ test_lookalikes(void)
         "(Service: S3, Status Code: 500, Request ID: R) Internal failure",
         "<Error><Code>AccessDenied</Code>",
         "{\"Code\":\"AccessDenied\"}",
-        "google.api_core.exceptions.Forbidden: 403 POST https://storage."
-        "googleapis.com/upload: does not have storage.objects.create access",
+        ("google.api_core.exceptions.Forbidden: 403 POST https://storage."
+         "googleapis.com/upload: does not have storage.objects.create access"),
     };
     size_t          i;
     s3u_finding_t   f;
