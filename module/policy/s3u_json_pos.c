@@ -839,3 +839,42 @@ s3u_json_get(const cJSON *obj, const char *name)
     }
     return NULL;
 }
+
+
+int
+s3u_json_known_keys(s3u_error_t *err, const s3u_json_doc_t *doc,
+    const cJSON *obj, const char *what, const char *const *known, size_t n)
+{
+    const cJSON  *m;
+    size_t        i;
+
+    for (m = obj->child; m != NULL; m = m->next) {
+        for (i = 0; i < n && strcmp(m->string, known[i]) != 0; i++) {
+            /* void */
+        }
+        if (i == n) {
+            return s3u_json_fail(err, doc, m, 1, "unknown key \"%s\" in %s",
+                                 m->string, what);
+        }
+    }
+    return 0;
+}
+
+
+int
+s3u_path_join(char *out, size_t size, const char *dir, const char *name)
+{
+    size_t  dl, nl;
+
+    dl = (dir == NULL || name[0] == '/') ? 0 : strlen(dir);
+    nl = strlen(name);
+    if (dl + 1 + nl + 1 > size) {
+        return -1;
+    }
+    if (dl) {
+        memcpy(out, dir, dl);
+        out[dl++] = '/';
+    }
+    memcpy(out + dl, name, nl + 1);
+    return 0;
+}

@@ -65,4 +65,13 @@ int s3u_error_set(s3u_error_t *err, const char *file, const char *fmt, ...)
 /* case-sensitive member lookup (cJSON_GetObjectItem folds case) */
 const cJSON *s3u_json_get(const cJSON *obj, const char *name);
 
+/* manifests and scenarios refuse unknown members, so a typo cannot change
+ * their meaning: -1 with "unknown key \"K\" in WHAT" at the member name */
+int s3u_json_known_keys(s3u_error_t *err, const s3u_json_doc_t *doc,
+    const cJSON *obj, const char *what, const char *const *known, size_t n);
+
+/* dir/name, or name alone when it is absolute or dir is NULL; -1 when it
+ * does not fit */
+int s3u_path_join(char *out, size_t size, const char *dir, const char *name);
+
 #endif /* S3U_JSON_POS_H */

@@ -110,29 +110,16 @@ typedef struct {
 
 /* --- loading ------------------------------------------------------------- */
 
+/* a manifest object with only the members it may have */
 static int
 check_keys(s3u_pload_t *pl, const cJSON *obj, const char *what,
     const char *const *known, size_t n)
 {
-    const cJSON  *m;
-    size_t        i;
-    int           ok;
-
     if (!cJSON_IsObject(obj)) {
         return s3u_json_fail(pl->err, pl->doc, obj, 0, "%s must be an object",
                              what);
     }
-    for (m = obj->child; m != NULL; m = m->next) {
-        ok = 0;
-        for (i = 0; i < n; i++) {
-            ok |= (strcmp(m->string, known[i]) == 0);
-        }
-        if (!ok) {
-            return s3u_json_fail(pl->err, pl->doc, m, 1,
-                                 "unknown key \"%s\" in %s", m->string, what);
-        }
-    }
-    return 0;
+    return s3u_json_known_keys(pl->err, pl->doc, obj, what, known, n);
 }
 
 
@@ -196,25 +183,6 @@ own(s3u_pload_t *pl, s3u_policy_t *p, s3u_layer_t layer, const char *res)
 }
 
 
-static int
-join(char *out, size_t size, const char *dir, const char *name)
-{
-    size_t  dl, nl;
-
-    dl = (name[0] == '/') ? 0 : strlen(dir);
-    nl = strlen(name);
-    if (dl + 1 + nl + 1 > size) {
-        return -1;
-    }
-    if (dl) {
-        memcpy(out, dir, dl);
-        out[dl++] = '/';
-    }
-    memcpy(out + dl, name, nl + 1);
-    return 0;
-}
-
-
 /* a policy reference: a path (string) or an inline document; null: none */
 static int
 load_ref(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
@@ -230,7 +198,10 @@ load_ref(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
         return 0;
     }
     if (cJSON_IsString(node)) {
-        if (join(path, sizeof(path), pl->ps->dir, node->valuestring) != 0) {
+        if (s3u_path_join(path, sizeof(path), pl->ps->dir,
+                          node->valuestring)
+            != 0)
+        {
             return s3u_json_fail(pl->err, pl->doc, node, 0, "path too long");
         }
         p = s3u_policy_load_file(path, kind, pl->err);
@@ -814,7 +785,10 @@ s3u_pset_load(const char *dir, s3u_error_t *err)
     }
     if (S_ISDIR(st.st_mode)) {
         ps->dir = strdup(dir);
-        if (join(manifest, sizeof(manifest), dir, S3U_PSET_MANIFEST) != 0) {
+        if (s3u_path_join(manifest, sizeof(manifest), dir,
+                          S3U_PSET_MANIFEST)
+            != 0)
+        {
             s3u_error_set(err, dir, "path too long");
             s3u_pset_free(ps);
             return NULL;

@@ -29,28 +29,6 @@ typedef struct {
 } s3u_sload_t;
 
 
-static int
-keys_known(s3u_sload_t *sl, const cJSON *obj, const char *what,
-    const char *const *known, size_t n)
-{
-    const cJSON  *m;
-    size_t        i;
-    int           ok;
-
-    for (m = obj->child; m != NULL; m = m->next) {
-        ok = 0;
-        for (i = 0; i < n; i++) {
-            ok |= (strcmp(m->string, known[i]) == 0);
-        }
-        if (!ok) {
-            return s3u_json_fail(sl->err, sl->doc, m, 1,
-                                 "unknown key \"%s\" in %s", m->string, what);
-        }
-    }
-    return 0;
-}
-
-
 static const char *
 str_member(s3u_sload_t *sl, const cJSON *obj, const char *name, int required,
     const char *what)
@@ -349,8 +327,9 @@ load_resource(s3u_sload_t *sl, const cJSON *node, const char *what,
         return s3u_json_fail(sl->err, sl->doc, node, 0,
                              "\"%s\" must be an object", what);
     }
-    if (keys_known(sl, node, what, with_bucket ? known_ap : known_bucket,
-                   with_bucket ? 4 : 3) != 0)
+    if (s3u_json_known_keys(sl->err, sl->doc, node, what,
+                            with_bucket ? known_ap : known_bucket,
+                            with_bucket ? 4 : 3) != 0)
     {
         return -1;
     }
@@ -388,7 +367,7 @@ load_kms(s3u_sload_t *sl, const cJSON *node, const s3u_ctx_t *req_ctx,
         return s3u_json_fail(sl->err, sl->doc, node, 0,
                              "\"kms_key\" must be an object");
     }
-    if (keys_known(sl, node, "kms_key", known, 5) != 0) {
+    if (s3u_json_known_keys(sl->err, sl->doc, node, "kms_key", known, 5) != 0) {
         return -1;
     }
     k->present = 1;
@@ -421,8 +400,8 @@ load_policies(s3u_sload_t *sl, const cJSON *node, s3u_eval_input_t *in)
         return s3u_json_fail(sl->err, sl->doc, node, 0,
                              "\"policies\" must be an object");
     }
-    if (keys_known(sl, node, "policies", known,
-                   sizeof(known) / sizeof(known[0])) != 0
+    if (s3u_json_known_keys(sl->err, sl->doc, node, "policies", known,
+                            sizeof(known) / sizeof(known[0])) != 0
         || load_doc_list(sl, s3u_json_get(node, "identity"),
                          S3U_POLICY_IDENTITY, &in->identity, "identity") != 0
         || load_doc(sl, s3u_json_get(node, "permissions_boundary"),
@@ -452,25 +431,6 @@ load_policies(s3u_sload_t *sl, const cJSON *node, s3u_eval_input_t *in)
 
 
 static int
-join_path(char *out, size_t size, const char *dir, const char *name)
-{
-    size_t  dl, nl;
-
-    dl = dir ? strlen(dir) : 0;
-    nl = strlen(name);
-    if (dl + 1 + nl + 1 > size) {
-        return -1;
-    }
-    if (dir) {
-        memcpy(out, dir, dl);
-        out[dl++] = '/';
-    }
-    memcpy(out + dl, name, nl + 1);
-    return 0;
-}
-
-
-static int
 load_one(s3u_sload_t *sl, const cJSON *node, s3u_scenario_t *sc)
 {
     static const char *const  known[] = {
@@ -489,8 +449,8 @@ load_one(s3u_sload_t *sl, const cJSON *node, s3u_scenario_t *sc)
         return s3u_json_fail(sl->err, sl->doc, node, 0,
                              "a scenario must be an object");
     }
-    if (keys_known(sl, node, "the scenario", known,
-                   sizeof(known) / sizeof(known[0])) != 0)
+    if (s3u_json_known_keys(sl->err, sl->doc, node, "the scenario", known,
+                            sizeof(known) / sizeof(known[0])) != 0)
     {
         return -1;
     }
@@ -540,7 +500,9 @@ load_one(s3u_sload_t *sl, const cJSON *node, s3u_scenario_t *sc)
         return s3u_json_fail(sl->err, sl->doc, req ? req : node, 0,
                              "the scenario needs a \"request\" object");
     }
-    if (keys_known(sl, req, "request", known_req, 5) != 0) {
+    if (s3u_json_known_keys(sl->err, sl->doc, req, "request", known_req, 5)
+        != 0)
+    {
         return -1;
     }
     sc->input.principal = str_member(sl, req, "principal", 1, "request");
@@ -564,7 +526,9 @@ load_one(s3u_sload_t *sl, const cJSON *node, s3u_scenario_t *sc)
         return s3u_json_fail(sl->err, sl->doc, exp ? exp : node, 0,
                              "the scenario needs an \"expect\" object");
     }
-    if (keys_known(sl, exp, "expect", known_exp, 2) != 0) {
+    if (s3u_json_known_keys(sl->err, sl->doc, exp, "expect", known_exp, 2)
+        != 0)
+    {
         return -1;
     }
     m = s3u_json_get(exp, "decision");
@@ -610,8 +574,7 @@ load_one(s3u_sload_t *sl, const cJSON *node, s3u_scenario_t *sc)
         if (set == NULL) {
             return -1;
         }
-        if (join_path(path, sizeof(path), set[0] == '/' ? NULL : sl->dir,
-                      set) != 0)
+        if (s3u_path_join(path, sizeof(path), sl->dir, set) != 0)
         {
             return s3u_json_fail(sl->err, sl->doc, m, 0, "path too long");
         }
