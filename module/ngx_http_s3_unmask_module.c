@@ -99,13 +99,36 @@ typedef enum {
 } ngx_http_s3_unmask_state_e;
 
 
+/*
+ * What a request keeps of its finding, for the variables and the log phase.
+ * The detectors and the evaluator fill one s3u_finding_t per worker, whose
+ * fixed-size fields take about 4 KB; a request copies out only the bytes
+ * its fields hold, so a denial costs no new pool block.
+ */
+typedef struct {
+    s3u_verdict_e                verdict;
+    s3u_source_e                 source;
+    s3u_decision_e               decision;
+    ngx_str_t                    code;
+    ngx_str_t                    service;
+    ngx_str_t                    layer;
+    ngx_str_t                    request_id;
+    ngx_str_t                    host_id;
+    ngx_str_t                    principal;
+    ngx_str_t                    action;
+    ngx_str_t                    resource;
+    ngx_str_t                    statement;
+    ngx_str_t                    reason;
+} ngx_http_s3_unmask_kept_t;
+
+
 typedef struct {
     ngx_http_s3_unmask_state_e   state;
     ngx_uint_t                   upstream_status;
     u_char                      *buf;
     size_t                       len;
     size_t                       size;
-    s3u_finding_t               *finding;   /* set once the body was read */
+    ngx_http_s3_unmask_kept_t   *kept;      /* set once a finding was made */
     s3u_detect_meta_t            meta;
 } ngx_http_s3_unmask_ctx_t;
 
@@ -126,9 +149,11 @@ static void ngx_http_s3_unmask_count_finding(ngx_http_request_t *r,
     s3u_finding_t *f, ngx_uint_t rewritten);
 static ngx_int_t ngx_http_s3_unmask_decide(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf);
+static ngx_int_t ngx_http_s3_unmask_keep(ngx_http_request_t *r,
+    ngx_http_s3_unmask_ctx_t *ctx, s3u_finding_t *f);
 static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
-    ngx_chain_t *out);
+    s3u_finding_t *f, ngx_chain_t *out);
 static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f);
 static void ngx_http_s3_unmask_answer(s3u_pset_t *policies,
@@ -146,7 +171,8 @@ static ngx_int_t ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e,
     const char **values, ngx_uint_t n, const char *key, const char *value);
 static ngx_int_t ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
-    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf);
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
+    s3u_finding_t *f);
 static ngx_int_t ngx_http_s3_unmask_code_listed(
     ngx_http_s3_unmask_loc_conf_t *conf, const char *code);
 static ngx_int_t ngx_http_s3_unmask_set_header(ngx_http_request_t *r,
@@ -357,6 +383,13 @@ static ngx_http_output_body_filter_pt    ngx_http_next_body_filter;
 
 static ngx_http_s3_unmask_last_t  ngx_http_s3_unmask_last;
 
+/*
+ * Per worker: deciding a response runs to its end without yielding, so one
+ * finding and one buffer for the encoders serve every request in turn.
+ */
+static s3u_finding_t  ngx_http_s3_unmask_finding;
+static u_char  ngx_http_s3_unmask_scratch[NGX_HTTP_S3_UNMASK_PROBLEM_MAX];
+
 
 static ngx_uint_t  ngx_http_s3_unmask_default_statuses[] = {
     500, 502, 503, 504
@@ -364,7 +397,7 @@ static ngx_uint_t  ngx_http_s3_unmask_default_statuses[] = {
 
 
 #define ngx_http_s3_unmask_field(name)                                        \
-    offsetof(s3u_finding_t, name)
+    offsetof(ngx_http_s3_unmask_kept_t, name)
 
 static ngx_http_variable_t  ngx_http_s3_unmask_vars[] = {
 
@@ -418,6 +451,30 @@ static ngx_http_variable_t  ngx_http_s3_unmask_vars[] = {
       ngx_http_s3_unmask_status_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
+};
+
+
+/* the finding's fields a request keeps, and where */
+static struct {
+    size_t  from;
+    size_t  to;
+} ngx_http_s3_unmask_kept_fields[] = {
+
+#define ngx_http_s3_unmask_keep_field(name)                                   \
+    { offsetof(s3u_finding_t, name), ngx_http_s3_unmask_field(name) }
+
+    ngx_http_s3_unmask_keep_field(code),
+    ngx_http_s3_unmask_keep_field(service),
+    ngx_http_s3_unmask_keep_field(layer),
+    ngx_http_s3_unmask_keep_field(request_id),
+    ngx_http_s3_unmask_keep_field(host_id),
+    ngx_http_s3_unmask_keep_field(principal),
+    ngx_http_s3_unmask_keep_field(action),
+    ngx_http_s3_unmask_keep_field(resource),
+    ngx_http_s3_unmask_keep_field(statement),
+    ngx_http_s3_unmask_keep_field(reason)
+
+#undef ngx_http_s3_unmask_keep_field
 };
 
 
@@ -725,11 +782,7 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 
     ctx->state = ngx_http_s3_unmask_done;
 
-    /* s3u_detect() fills every field */
-    f = ngx_palloc(r->pool, sizeof(s3u_finding_t));
-    if (f == NULL) {
-        return NGX_ERROR;
-    }
+    f = &ngx_http_s3_unmask_finding;
 
     ctx->meta.status = (int) ctx->upstream_status;
 
@@ -761,8 +814,6 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
     }
 
     s3u_detect((const char *) ctx->buf, ctx->len, &ctx->meta, f);
-
-    ctx->finding = f;
 
     b = ngx_calloc_buf(r->pool);
     if (b == NULL) {
@@ -812,7 +863,7 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
             && (f->verdict == S3U_VERDICT_DENIAL
                 || ngx_http_s3_unmask_code_listed(conf, f->code) == NGX_OK))
         {
-            if (ngx_http_s3_unmask_rewrite(r, ctx, conf, &out) != NGX_OK) {
+            if (ngx_http_s3_unmask_rewrite(r, ctx, conf, f, &out) != NGX_OK) {
                 return NGX_ERROR;
             }
 
@@ -820,6 +871,10 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
         }
 
         ngx_http_s3_unmask_count_finding(r, f, rewritten);
+
+        if (ngx_http_s3_unmask_keep(r, ctx, f) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
     rc = ngx_http_next_header_filter(r);
@@ -835,39 +890,41 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
-    ngx_chain_t *out)
+    s3u_finding_t *f, ngx_chain_t *out)
 {
-    u_char         *p;
-    size_t          len;
-    s3u_finding_t  *f;
+    u_char  *p, *scratch;
+    size_t   len;
 
     static ngx_str_t  problem_type = ngx_string("application/problem+json");
 
-    f = ctx->finding;
+    scratch = ngx_http_s3_unmask_scratch;
 
     r->headers_out.status = (ngx_uint_t) f->s3_status;
     r->headers_out.status_line.len = 0;
 
     if (conf->header.len && conf->expose != S3U_EXPOSE_NONE) {
-        p = ngx_pnalloc(r->pool, NGX_HTTP_S3_UNMASK_HEADER_MAX);
-        if (p == NULL) {
-            return NGX_ERROR;
-        }
-
         len = s3u_denial_header(f, (int) ctx->upstream_status,
-                                (s3u_expose_e) conf->expose, (char *) p,
+                                (s3u_expose_e) conf->expose, (char *) scratch,
                                 NGX_HTTP_S3_UNMASK_HEADER_MAX);
 
-        if (len
-            && ngx_http_s3_unmask_set_header(r, &conf->header, p, len)
-               != NGX_OK)
-        {
-            return NGX_ERROR;
+        if (len) {
+            p = ngx_pnalloc(r->pool, len);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            ngx_memcpy(p, scratch, len);
+
+            if (ngx_http_s3_unmask_set_header(r, &conf->header, p, len)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
         }
     }
 
     if (conf->token_key
-        && ngx_http_s3_unmask_set_token(r, ctx, conf) != NGX_OK)
+        && ngx_http_s3_unmask_set_token(r, ctx, conf, f) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -876,18 +933,20 @@ ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(r->pool, NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
     len = s3u_problem_json(f, f->s3_status, (int) ctx->upstream_status,
-                           (s3u_expose_e) conf->expose, (char *) p,
+                           (s3u_expose_e) conf->expose, (char *) scratch,
                            NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
     if (len == 0) {
         /* cannot happen with the fields' sizes; keep the body then */
         return NGX_OK;
     }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, scratch, len);
 
     out->buf->pos = p;
     out->buf->last = p + len;
@@ -904,6 +963,56 @@ ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_http_clear_accept_ranges(r);
     ngx_http_clear_last_modified(r);
     ngx_http_clear_etag(r);
+
+    return NGX_OK;
+}
+
+
+/* copies out of the worker's finding what the variables will read */
+
+static ngx_int_t
+ngx_http_s3_unmask_keep(ngx_http_request_t *r, ngx_http_s3_unmask_ctx_t *ctx,
+    s3u_finding_t *f)
+{
+    u_char                     *p;
+    size_t                      len[sizeof(ngx_http_s3_unmask_kept_fields)
+                                    / sizeof(ngx_http_s3_unmask_kept_fields[0])];
+    size_t                      total;
+    ngx_str_t                  *to;
+    ngx_uint_t                  i, n;
+    const char                 *from;
+    ngx_http_s3_unmask_kept_t  *k;
+
+    n = sizeof(len) / sizeof(len[0]);
+    total = 0;
+
+    for (i = 0; i < n; i++) {
+        from = (const char *) f + ngx_http_s3_unmask_kept_fields[i].from;
+        len[i] = ngx_strlen(from);
+        total += len[i];
+    }
+
+    k = ngx_palloc(r->pool, sizeof(ngx_http_s3_unmask_kept_t) + total);
+    if (k == NULL) {
+        return NGX_ERROR;
+    }
+
+    k->verdict = f->verdict;
+    k->source = f->source;
+    k->decision = f->decision;
+
+    p = (u_char *) (k + 1);
+
+    for (i = 0; i < n; i++) {
+        from = (const char *) f + ngx_http_s3_unmask_kept_fields[i].from;
+        to = (ngx_str_t *) ((u_char *) k + ngx_http_s3_unmask_kept_fields[i].to);
+
+        to->data = p;
+        to->len = len[i];
+        p = ngx_cpymem(p, from, len[i]);
+    }
+
+    ctx->kept = k;
 
     return NGX_OK;
 }
@@ -1178,7 +1287,7 @@ static ngx_int_t
 ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx)
 {
-    u_char                        *epoch, *iso, *p;
+    u_char                        *p;
     time_t                         now;
     ngx_tm_t                       tm;
     ngx_str_t                      v;
@@ -1187,24 +1296,31 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
     s3u_ctx_entry_t               *e;
     ngx_http_s3_unmask_context_t  *c;
 
+    /* the time keys change once a second: formatted once a second */
+    static time_t  formatted = -1;
+    static u_char  epoch[NGX_TIME_T_LEN + 1];
+    static u_char  iso[sizeof("1970-01-01T00:00:00Z")];
+
     n = NGX_HTTP_S3_UNMASK_DERIVED_KEYS
         + (conf->context ? conf->context->nelts : 0);
 
     e = ngx_pcalloc(r->pool, n * sizeof(s3u_ctx_entry_t));
     values = ngx_palloc(r->pool, n * sizeof(char *));
-    epoch = ngx_pnalloc(r->pool, NGX_TIME_T_LEN + 1);
-    iso = ngx_pnalloc(r->pool, sizeof("1970-01-01T00:00:00Z"));
-    if (e == NULL || values == NULL || epoch == NULL || iso == NULL) {
+    if (e == NULL || values == NULL) {
         return NGX_ERROR;
     }
 
     now = ngx_time();
-    ngx_gmtime(now, &tm);
 
-    *ngx_sprintf(epoch, "%T", now) = '\0';
-    *ngx_sprintf(iso, "%4d-%02d-%02dT%02d:%02d:%02dZ",
-                 tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                 tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec) = '\0';
+    if (now != formatted) {
+        ngx_gmtime(now, &tm);
+
+        *ngx_sprintf(epoch, "%T", now) = '\0';
+        *ngx_sprintf(iso, "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                     tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                     tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec) = '\0';
+        formatted = now;
+    }
 
     n = 0;
     c = conf->context ? conf->context->elts : NULL;
@@ -1269,7 +1385,8 @@ ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e, const char **values,
 
 static ngx_int_t
 ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
-    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf)
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
+    s3u_finding_t *f)
 {
     u_char     *plain, *token;
     size_t      len;
@@ -1277,14 +1394,11 @@ ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
 
     static ngx_str_t  name = ngx_string("S3-Denial-Token");
 
-    plain = ngx_pnalloc(r->pool, NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
-    if (plain == NULL) {
-        return NGX_ERROR;
-    }
+    plain = ngx_http_s3_unmask_scratch;
 
-    len = s3u_problem_json(ctx->finding, ctx->finding->s3_status,
-                           (int) ctx->upstream_status, S3U_EXPOSE_FULL,
-                           (char *) plain, NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
+    len = s3u_problem_json(f, f->s3_status, (int) ctx->upstream_status,
+                           S3U_EXPOSE_FULL, (char *) plain,
+                           NGX_HTTP_S3_UNMASK_PROBLEM_MAX);
     if (len == 0) {
         return NGX_OK;
     }
@@ -1534,36 +1648,27 @@ ngx_http_s3_unmask_add_zone(ngx_conf_t *cf)
 }
 
 
-static s3u_finding_t *
-ngx_http_s3_unmask_get_finding(ngx_http_request_t *r)
+static ngx_http_s3_unmask_kept_t *
+ngx_http_s3_unmask_get_kept(ngx_http_request_t *r)
 {
     ngx_http_s3_unmask_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_unmask_module);
 
-    if (ctx == NULL || ctx->finding == NULL
-        || ctx->finding->verdict == S3U_VERDICT_NONE)
-    {
-        return NULL;
-    }
-
-    return ctx->finding;
+    return ctx ? ctx->kept : NULL;
 }
 
 
 static void
-ngx_http_s3_unmask_set_value(ngx_http_variable_value_t *v, const char *s)
+ngx_http_s3_unmask_set_value(ngx_http_variable_value_t *v, u_char *data,
+    size_t len)
 {
-    size_t  len;
-
-    len = s ? ngx_strlen(s) : 0;
-
     if (len == 0) {
         v->not_found = 1;
         return;
     }
 
-    v->data = (u_char *) s;
+    v->data = data;
     v->len = len;
     v->valid = 1;
     v->no_cacheable = 0;
@@ -1571,15 +1676,31 @@ ngx_http_s3_unmask_set_value(ngx_http_variable_value_t *v, const char *s)
 }
 
 
+static void
+ngx_http_s3_unmask_set_name(ngx_http_variable_value_t *v, const char *name)
+{
+    ngx_http_s3_unmask_set_value(v, (u_char *) name,
+                                 name ? ngx_strlen(name) : 0);
+}
+
+
 static ngx_int_t
 ngx_http_s3_unmask_field_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    s3u_finding_t  *f;
+    ngx_str_t                  *s;
+    ngx_http_s3_unmask_kept_t  *k;
 
-    f = ngx_http_s3_unmask_get_finding(r);
+    k = ngx_http_s3_unmask_get_kept(r);
 
-    ngx_http_s3_unmask_set_value(v, f ? (const char *) f + data : NULL);
+    if (k == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    s = (ngx_str_t *) ((u_char *) k + data);
+
+    ngx_http_s3_unmask_set_value(v, s->data, s->len);
 
     return NGX_OK;
 }
@@ -1589,11 +1710,11 @@ static ngx_int_t
 ngx_http_s3_unmask_source_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    s3u_finding_t  *f;
+    ngx_http_s3_unmask_kept_t  *k;
 
-    f = ngx_http_s3_unmask_get_finding(r);
+    k = ngx_http_s3_unmask_get_kept(r);
 
-    ngx_http_s3_unmask_set_value(v, f ? s3u_source_name(f->source) : NULL);
+    ngx_http_s3_unmask_set_name(v, k ? s3u_source_name(k->source) : NULL);
 
     return NGX_OK;
 }
@@ -1603,12 +1724,12 @@ static ngx_int_t
 ngx_http_s3_unmask_decision_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    s3u_finding_t  *f;
+    ngx_http_s3_unmask_kept_t  *k;
 
-    f = ngx_http_s3_unmask_get_finding(r);
+    k = ngx_http_s3_unmask_get_kept(r);
 
-    ngx_http_s3_unmask_set_value(v, f ? s3u_decision_name(f->decision)
-                                      : NULL);
+    ngx_http_s3_unmask_set_name(v, k ? s3u_decision_name(k->decision)
+                                     : NULL);
 
     return NGX_OK;
 }
@@ -1623,9 +1744,7 @@ ngx_http_s3_unmask_status_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_unmask_module);
 
-    if (ctx == NULL || ctx->finding == NULL
-        || ctx->finding->verdict == S3U_VERDICT_NONE)
-    {
+    if (ctx == NULL || ctx->kept == NULL) {
         v->not_found = 1;
         return NGX_OK;
     }

@@ -17,6 +17,9 @@
 #   BENCH_CG_REQUESTS [1000]  BENCH_MIXED_REQUESTS [100000]
 #   BENCH_EVAL_SECONDS [3]  BENCH_SIZES ["10 100 1000 10000"]
 #   BENCH_PORT [18480]  BENCH_SCENARIOS  BENCH_POLICIES  NGINX_BIN
+#   BENCH_PARTS [all]: some of "evaluator scaling rps memory pool
+#     callgrind", for whoever is tuning one path; a partial run leaves its
+#     raw figures in BUILD_DIR/bench/raw and writes no report
 
 set -euo pipefail
 
@@ -43,6 +46,7 @@ MIXED_REQUESTS=${BENCH_MIXED_REQUESTS:-100000}
 EVAL_SECONDS=${BENCH_EVAL_SECONDS:-3}
 SIZES=${BENCH_SIZES:-10 100 1000 10000}
 BASE_PORT=${BENCH_PORT:-18480}
+PARTS=${BENCH_PARTS:-all}
 
 # the request of the seed incident (policies/seed-incident/broken)
 SEED_PRINCIPAL=arn:aws:sts::111122223333:assumed-role/lambda-exec-role/upload-fn
@@ -488,6 +492,10 @@ bench_callgrind() {
 
 # --- main --------------------------------------------------------------------
 
+want() {
+    [ "$PARTS" = all ] || [[ " $PARTS " == *" $1 "* ]]
+}
+
 main() {
     local t0
 
@@ -497,19 +505,24 @@ main() {
     prepare
     configure_nginx
 
-    bench_evaluator
-    bench_scaling
+    want evaluator && bench_evaluator
+    want scaling && bench_scaling
 
     start_upstream
     start_gateway
     check_paths
-    bench_rps
-    bench_memory
-    bench_pool
-    bench_callgrind
+    want rps && bench_rps
+    want memory && bench_memory
+    want pool && bench_pool
+    want callgrind && bench_callgrind
 
     kill -QUIT "$UPSTREAM_PID" 2>/dev/null || true
     UPSTREAM_PID=
+
+    if [ "$PARTS" != all ]; then
+        log "partial run ($PARTS): raw figures in $RAW"
+        return 0
+    fi
 
     {
         echo "eval_wired $EVAL"
