@@ -5,7 +5,8 @@
 #   ./build.sh deps            install what build and tests need (apt; idempotent)
 #   ./build.sh build           the dynamic module and the s3-unmask command, in build/
 #   ./build.sh run [CONF]      Debian's nginx with the module, foreground, 127.0.0.1:8080
-#   ./build.sh test            every test: unit, Test::Nginx, policies, e2e, fuzz smoke, sanitizers
+#   ./build.sh test [SUITE..]  every test: unit, Test::Nginx, policies, e2e, fuzz smoke, sanitizers
+#                              (or only the suites named: unit nginx valgrind policy e2e fuzz sanitize)
 #   ./build.sh bench           the performance targets, as ratios in one run
 #   ./build.sh load [SECONDS]  wrk on mixed traffic with reloads, RSS check (default 60 s)
 #   ./build.sh fuzz [SECONDS]  every libFuzzer target for SECONDS (default 60) each
@@ -247,13 +248,18 @@ cmd_run() {
 # --- test ----------------------------------------------------------------
 
 cmd_test() {
-    local passed=0 failed=0 suite
+    local passed=0 failed=0 suite suites=(unit nginx valgrind policy e2e fuzz sanitize)
+
+    for suite in "$@"; do
+        [[ " ${suites[*]} " == *" $suite "* ]] || die "no test suite '$suite' (${suites[*]})"
+    done
+    [ $# -eq 0 ] || suites=("$@")
 
     cmd_deps
     cmd_build
     build_unit
 
-    for suite in unit nginx valgrind policy e2e fuzz sanitize; do
+    for suite in "${suites[@]}"; do
         if test_suite "$suite"; then
             passed=$((passed + 1))
         else

@@ -85,7 +85,7 @@ s3u_detect(const char *body, size_t len, const s3u_detect_meta_t *meta,
     const char    *p, *end;
     s3u_finding_t  doc;
 
-    memset(out, 0, sizeof(*out));
+    s3u_finding_clear(out);
 
     if (body == NULL || len == 0) {
         return;
@@ -109,7 +109,7 @@ s3u_detect(const char *body, size_t len, const s3u_detect_meta_t *meta,
         }
 
     } else if (rc == -1) {
-        memset(out, 0, sizeof(*out));
+        s3u_finding_clear(out);
         if (!s3u_detect_text(body, len, out)) {
             json_after_prefix(body, end, out);
         }
@@ -119,7 +119,7 @@ s3u_detect(const char *body, size_t len, const s3u_detect_meta_t *meta,
         /* a non-finding carries no values, only how the body was read */
         rc = out->parsed;
         p = out->format;
-        memset(out, 0, sizeof(*out));
+        s3u_finding_clear(out);
         out->parsed = rc;
         out->format = p;
         return;

@@ -74,7 +74,7 @@ s3u_detect_xml_doc(const char *p, size_t len, s3u_finding_t *out)
     }
 
     if (rc == S3U_XML_NOT_ERROR) {
-        memset(out, 0, sizeof(*out));
+        s3u_finding_clear(out);
         out->parsed = 1;
         out->format = "xml";
         return 0;
