@@ -11,8 +11,9 @@
 # Everything is written under BUILD_DIR/fuzz: objects, binaries, the growing
 # corpus of each target (corpus/<target>/), seeds made from the shared
 # folder (seeds/<target>/), logs, and crash artifacts (artifacts/).  Seeds
-# come from t/fuzz/corpus/<target>/ (committed), t/fuzz/crashes/<target>-*
-# (regression inputs of fixed findings), the shared error bodies and
+# come from t/fuzz/corpus/<target>/ (committed), t/fuzz/crashes/ (regression
+# inputs of fixed findings: <target>-* for one target, hash-named ones for
+# all), the shared error bodies and
 # scenarios ($S3U_SHARED, else ../shared next to the repository), t/corpus/
 # and policies/.  Exit status: 0 when no target found anything, 1 on any
 # crash, leak, UB, timeout or broken contract, 2 on a build error.
@@ -202,8 +203,11 @@ make_seeds() {
     rm -rf "$s"
     for t in "${TARGETS[@]}"; do
         mkdir -p "$s/$t"
-        # regression inputs of earlier findings
-        for f in "$FUZZ_SRC"/crashes/"$t"-*; do
+        # regression inputs of earlier findings: <target>-* belong to that
+        # target; those named by their hash, as libFuzzer saves them, go to
+        # every target (any input is a valid input of any target)
+        for f in "$FUZZ_SRC"/crashes/"$t"-* \
+                 "$FUZZ_SRC"/crashes/[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do
             seed "$s/$t" "$f"
         done
     done
