@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "policy/s3u_plist.h"
 #include "policy/s3u_principal.h"
 #include "policy/s3u_pset.h"
 
@@ -23,9 +24,9 @@ typedef struct {
     const char          *org_id;
     const char         **org_paths;
     size_t               norg_paths;
-    s3u_plist_t         *scp;
+    const s3u_plist_t   *scp;
     size_t               nscp;
-    s3u_plist_t         *rcp;
+    const s3u_plist_t   *rcp;
     size_t               nrcp;
 } s3u_pset_account_t;
 
@@ -105,6 +106,7 @@ typedef struct {
     s3u_pset_t            *ps;
     const s3u_json_doc_t  *doc;
     s3u_error_t           *err;
+    s3u_plist_loader_t     lists;
 } s3u_pload_t;
 
 
@@ -240,13 +242,34 @@ load_ref(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
 }
 
 
+/* an item of a list: a reference as load_ref takes it, but not null */
+static int
+load_item(void *data, const cJSON *item, const char *what,
+    s3u_policy_kind_t kind, s3u_layer_t layer, const s3u_policy_t **out)
+{
+    s3u_pload_t  *pl = data;
+
+    if (cJSON_IsNull(item)) {
+        return s3u_json_fail(pl->err, pl->doc, item, 0,
+                             "null in the %s list", what);
+    }
+    return load_ref(pl, item, kind, layer, NULL, out);
+}
+
+
+/* a manifest's lists: file paths or inline documents, in its words */
+static const s3u_plist_format_t  paths_or_docs = {
+    load_item,
+    "is an array of levels, root first; each level an array of policies",
+    "is an array of policies"
+};
+
+
 static int
 load_list(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
     s3u_layer_t layer, const char *what, s3u_plist_t *out)
 {
-    const cJSON          *item;
     const s3u_policy_t  **docs;
-    size_t                n, i;
 
     out->docs = NULL;
     out->n = 0;
@@ -264,65 +287,7 @@ load_list(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
         out->n = docs[0] ? 1 : 0;
         return 0;
     }
-    n = (size_t) cJSON_GetArraySize(node);
-    docs = s3u_arena_alloc(pl->ps->arena, (n ? n : 1) * sizeof(*docs));
-    if (docs == NULL) {
-        return s3u_json_fail(pl->err, pl->doc, node, 0, "out of memory");
-    }
-    i = 0;
-    for (item = node->child; item != NULL; item = item->next) {
-        if (cJSON_IsNull(item)) {
-            return s3u_json_fail(pl->err, pl->doc, item, 0,
-                                 "null in the %s list", what);
-        }
-        if (load_ref(pl, item, kind, layer, NULL, &docs[i]) != 0) {
-            return -1;
-        }
-        i++;
-    }
-    out->docs = docs;
-    out->n = i;
-    return 0;
-}
-
-
-static int
-load_levels(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
-    s3u_layer_t layer, const char *what, s3u_plist_t **out, size_t *nout)
-{
-    const cJSON  *level;
-    s3u_plist_t  *levels;
-    size_t        n, i;
-
-    *out = NULL;
-    *nout = 0;
-    if (node == NULL || cJSON_IsNull(node)) {
-        return 0;
-    }
-    if (!cJSON_IsArray(node)) {
-        return s3u_json_fail(pl->err, pl->doc, node, 0,
-                             "\"%s\" is an array of levels, root first; each"
-                             " level an array of policies", what);
-    }
-    n = (size_t) cJSON_GetArraySize(node);
-    levels = s3u_arena_alloc(pl->ps->arena, (n ? n : 1) * sizeof(*levels));
-    if (levels == NULL) {
-        return s3u_json_fail(pl->err, pl->doc, node, 0, "out of memory");
-    }
-    i = 0;
-    for (level = node->child; level != NULL; level = level->next, i++) {
-        if (!cJSON_IsArray(level)) {
-            return s3u_json_fail(pl->err, pl->doc, level, 0,
-                                 "each \"%s\" level is an array of policies",
-                                 what);
-        }
-        if (load_list(pl, level, kind, layer, what, &levels[i]) != 0) {
-            return -1;
-        }
-    }
-    *out = levels;
-    *nout = n;
-    return 0;
+    return s3u_plist_load(&pl->lists, node, kind, layer, what, out);
 }
 
 
@@ -497,10 +462,12 @@ load_accounts(s3u_pload_t *pl, const cJSON *node)
             || get_str(pl, m, "org_id", 0, &a->org_id) != 0
             || load_strings(pl, s3u_json_get(m, "org_paths"), "org_paths",
                             &a->org_paths, &a->norg_paths) != 0
-            || load_levels(pl, s3u_json_get(m, "scp"), S3U_POLICY_IDENTITY,
-                           S3U_LAYER_SCP, "scp", &a->scp, &a->nscp) != 0
-            || load_levels(pl, s3u_json_get(m, "rcp"), S3U_POLICY_RESOURCE,
-                           S3U_LAYER_RCP, "rcp", &a->rcp, &a->nrcp) != 0)
+            || s3u_plist_load_levels(&pl->lists, s3u_json_get(m, "scp"),
+                                     S3U_POLICY_IDENTITY, S3U_LAYER_SCP,
+                                     "scp", &a->scp, &a->nscp) != 0
+            || s3u_plist_load_levels(&pl->lists, s3u_json_get(m, "rcp"),
+                                     S3U_POLICY_RESOURCE, S3U_LAYER_RCP,
+                                     "rcp", &a->rcp, &a->nrcp) != 0)
         {
             return -1;
         }
@@ -817,6 +784,9 @@ s3u_pset_load(const char *dir, s3u_error_t *err)
     pl.ps = ps;
     pl.doc = doc;
     pl.err = err;
+    pl.lists = (s3u_plist_loader_t) {
+        &paths_or_docs, &pl, ps->arena, doc, err
+    };
     root = s3u_json_root(doc);
 
     if (check_keys(&pl, root, "the manifest", known, 8) != 0

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy/s3u_plist.h"
 #include "policy/s3u_pset.h"
 #include "policy/s3u_scenario.h"
 
@@ -26,6 +27,7 @@ typedef struct {
     const s3u_json_doc_t  *doc;
     s3u_error_t           *err;
     const char            *dir;         /* folder of the scenario file */
+    s3u_plist_loader_t     lists;
 } s3u_sload_t;
 
 
@@ -126,14 +128,34 @@ load_doc(s3u_sload_t *sl, const cJSON *node, s3u_policy_kind_t kind,
 }
 
 
+/* an item of a list: a policy document, never null */
+static int
+load_item(void *data, const cJSON *item, const char *what,
+    s3u_policy_kind_t kind, s3u_layer_t layer, const s3u_policy_t **out)
+{
+    s3u_sload_t  *sl = data;
+
+    (void) layer;       /* the list's place in s3u_eval_input_t says it */
+    if (!cJSON_IsObject(item)) {
+        return s3u_json_fail(sl->err, sl->doc, item, 0,
+                             "\"%s\" must hold policy documents", what);
+    }
+    return load_doc(sl, item, kind, out);
+}
+
+
+/* a scenario's lists: inline documents only, in its words */
+static const s3u_plist_format_t  docs_only = {
+    load_item,
+    "must be an array of levels (arrays of policy documents)",
+    "must be an array of policy documents"
+};
+
+
 static int
 load_doc_list(s3u_sload_t *sl, const cJSON *node, s3u_policy_kind_t kind,
     s3u_plist_t *out, const char *what)
 {
-    const cJSON          *item;
-    const s3u_policy_t  **docs;
-    size_t                n, i;
-
     out->docs = NULL;
     out->n = 0;
     if (node == NULL || cJSON_IsNull(node)) {
@@ -144,63 +166,8 @@ load_doc_list(s3u_sload_t *sl, const cJSON *node, s3u_policy_kind_t kind,
                              "\"%s\" must be an array of policy documents",
                              what);
     }
-    n = (size_t) cJSON_GetArraySize(node);
-    docs = s3u_arena_alloc(sl->sf->arena, (n ? n : 1) * sizeof(*docs));
-    if (docs == NULL) {
-        return s3u_json_fail(sl->err, sl->doc, node, 0, "out of memory");
-    }
-    for (i = 0, item = node->child; item != NULL; item = item->next, i++) {
-        if (!cJSON_IsObject(item)) {
-            return s3u_json_fail(sl->err, sl->doc, item, 0,
-                                 "\"%s\" must hold policy documents", what);
-        }
-        if (load_doc(sl, item, kind, &docs[i]) != 0) {
-            return -1;
-        }
-    }
-    out->docs = docs;
-    out->n = n;
-    return 0;
-}
-
-
-static int
-load_levels(s3u_sload_t *sl, const cJSON *node, s3u_policy_kind_t kind,
-    const s3u_plist_t **out, size_t *nout, const char *what)
-{
-    const cJSON  *level;
-    s3u_plist_t  *levels;
-    size_t        n, i;
-
-    *out = NULL;
-    *nout = 0;
-    if (node == NULL || cJSON_IsNull(node)) {
-        return 0;
-    }
-    if (!cJSON_IsArray(node)) {
-        return s3u_json_fail(sl->err, sl->doc, node, 0,
-                             "\"%s\" must be an array of levels (arrays of"
-                             " policy documents)", what);
-    }
-    n = (size_t) cJSON_GetArraySize(node);
-    levels = s3u_arena_alloc(sl->sf->arena, (n ? n : 1) * sizeof(*levels));
-    if (levels == NULL) {
-        return s3u_json_fail(sl->err, sl->doc, node, 0, "out of memory");
-    }
-    for (i = 0, level = node->child; level != NULL; level = level->next, i++)
-    {
-        if (!cJSON_IsArray(level)) {
-            return s3u_json_fail(sl->err, sl->doc, level, 0,
-                                 "each \"%s\" level must be an array of"
-                                 " policy documents", what);
-        }
-        if (load_doc_list(sl, level, kind, &levels[i], what) != 0) {
-            return -1;
-        }
-    }
-    *out = levels;
-    *nout = n;
-    return 0;
+    return s3u_plist_load(&sl->lists, node, kind, S3U_LAYER_IDENTITY, what,
+                          out);
 }
 
 
@@ -408,10 +375,12 @@ load_policies(s3u_sload_t *sl, const cJSON *node, s3u_eval_input_t *in)
                     S3U_POLICY_IDENTITY, &in->boundary) != 0
         || load_doc(sl, s3u_json_get(node, "session"), S3U_POLICY_IDENTITY,
                     &in->session) != 0
-        || load_levels(sl, s3u_json_get(node, "scp"), S3U_POLICY_IDENTITY,
-                       &in->scp, &in->nscp, "scp") != 0
-        || load_levels(sl, s3u_json_get(node, "rcp"), S3U_POLICY_RESOURCE,
-                       &in->rcp, &in->nrcp, "rcp") != 0
+        || s3u_plist_load_levels(&sl->lists, s3u_json_get(node, "scp"),
+                                 S3U_POLICY_IDENTITY, S3U_LAYER_SCP, "scp",
+                                 &in->scp, &in->nscp) != 0
+        || s3u_plist_load_levels(&sl->lists, s3u_json_get(node, "rcp"),
+                                 S3U_POLICY_RESOURCE, S3U_LAYER_RCP, "rcp",
+                                 &in->rcp, &in->nrcp) != 0
         || load_doc(sl, s3u_json_get(node, "vpc_endpoint"),
                     S3U_POLICY_RESOURCE, &in->vpce) != 0
         || load_resource(sl, s3u_json_get(node, "bucket"), "bucket", 0,
@@ -627,6 +596,9 @@ s3u_scenario_load(const char *path, s3u_error_t *err)
     sl.doc = doc;
     sl.err = err;
     sl.dir = dir;
+    sl.lists = (s3u_plist_loader_t) {
+        &docs_only, &sl, sf->arena, doc, err
+    };
     err->message[0] = '\0';
 
     root = s3u_json_root(doc);
