@@ -425,10 +425,9 @@ void
 s3u_lint_path(s3u_lint_t *lt, const char *path)
 {
     struct stat            st;
-    s3u_json_doc_t        *doc, *inner;
+    s3u_json_doc_t        *doc;
     s3u_scenario_file_t   *sf;
     s3u_policy_t          *p;
-    const cJSON           *node;
     s3u_error_t            err;
     size_t                 i, n;
 
@@ -467,14 +466,9 @@ s3u_lint_path(s3u_lint_t *lt, const char *path)
         add_error(lt, &err);
         return;
     }
-    node = s3u_policy_unwrap(doc, s3u_json_root(doc), &inner, &err);
-    p = NULL;
-    if (node != NULL) {
-        /* every broken statement is reported, the rest is linted */
-        p = s3u_policy_compile_all(inner ? inner : doc, node, S3U_POLICY_ANY,
+    /* every broken statement is reported, the rest is linted */
+    p = s3u_policy_compile_wrapped(doc, s3u_json_root(doc), S3U_POLICY_ANY,
                                    &err, lint_diag, lt);
-    }
-    s3u_json_free(inner);
     s3u_json_free(doc);
     if (p == NULL) {
         add_error(lt, &err);

@@ -2,6 +2,8 @@
  * Lists and levels of policies: see s3u_plist.h.
  */
 
+#include <stdlib.h>
+
 #include "policy/s3u_plist.h"
 
 
@@ -71,4 +73,41 @@ s3u_plist_load_levels(const s3u_plist_loader_t *ld, const cJSON *node,
     *out = levels;
     *nout = n;
     return 0;
+}
+
+
+int
+s3u_plist_keep(s3u_plist_kept_t *kept, s3u_policy_t *p, s3u_layer_t layer,
+    const char *resource)
+{
+    s3u_plist_owned_t  *grown;
+    size_t              cap;
+
+    if (kept->n == kept->cap) {
+        cap = kept->cap ? kept->cap * 2 : 16;
+        grown = realloc(kept->items, cap * sizeof(*grown));
+        if (grown == NULL) {
+            s3u_policy_free(p);
+            return -1;
+        }
+        kept->items = grown;
+        kept->cap = cap;
+    }
+    kept->items[kept->n].policy = p;
+    kept->items[kept->n].layer = layer;
+    kept->items[kept->n].resource = resource;
+    kept->n++;
+    return 0;
+}
+
+
+void
+s3u_plist_kept_free(s3u_plist_kept_t *kept)
+{
+    size_t  i;
+
+    for (i = 0; i < kept->n; i++) {
+        s3u_policy_free(kept->items[i].policy);
+    }
+    free(kept->items);
 }

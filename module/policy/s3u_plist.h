@@ -52,4 +52,32 @@ int s3u_plist_load_levels(const s3u_plist_loader_t *ld, const cJSON *node,
     s3u_policy_kind_t kind, s3u_layer_t layer, const char *what,
     const s3u_plist_t **out, size_t *nout);
 
+
+/*
+ * The policies a manifest or a scenario file compiled, freed with it; a
+ * manifest also records each one's layer and resource for lint (a
+ * scenario: S3U_LAYER_NONE and NULL).
+ */
+typedef struct {
+    s3u_policy_t        *policy;
+    s3u_layer_t          layer;
+    const char          *resource;
+} s3u_plist_owned_t;
+
+typedef struct {
+    s3u_plist_owned_t   *items;
+    size_t               n;
+    size_t               cap;
+} s3u_plist_kept_t;
+
+/*
+ * Adds p to kept, which owns it from then on.  -1 when the list cannot
+ * grow: p is freed then too, so that a caller never frees p itself.
+ */
+int s3u_plist_keep(s3u_plist_kept_t *kept, s3u_policy_t *p,
+    s3u_layer_t layer, const char *resource);
+
+/* frees every policy kept and the list itself */
+void s3u_plist_kept_free(s3u_plist_kept_t *kept);
+
 #endif /* S3U_PLIST_H */

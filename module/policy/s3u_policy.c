@@ -953,23 +953,40 @@ s3u_policy_unwrap(const s3u_json_doc_t *doc, const cJSON *node,
 
 
 s3u_policy_t *
+s3u_policy_compile_wrapped(const s3u_json_doc_t *doc, const cJSON *node,
+    s3u_policy_kind_t kind, s3u_error_t *err, s3u_policy_diag_pt diag,
+    void *data)
+{
+    s3u_json_doc_t  *inner;
+    const cJSON     *pol;
+    s3u_policy_t    *p;
+
+    pol = s3u_policy_unwrap(doc, node, &inner, err);
+    if (pol == NULL) {
+        return NULL;
+    }
+    /* a {"Policy": "<json string>"} wrapper holds its own document, and
+     * positions in err point into it; the policy keeps nothing of it */
+    p = s3u_policy_compile_all(inner ? inner : doc, pol, kind, err, diag,
+                               data);
+    s3u_json_free(inner);
+    return p;
+}
+
+
+s3u_policy_t *
 s3u_policy_load_file(const char *path, s3u_policy_kind_t kind,
     s3u_error_t *err)
 {
-    s3u_json_doc_t  *doc, *inner;
-    const cJSON     *node;
+    s3u_json_doc_t  *doc;
     s3u_policy_t    *p;
 
     doc = s3u_json_parse_file(path, err);
     if (doc == NULL) {
         return NULL;
     }
-    node = s3u_policy_unwrap(doc, s3u_json_root(doc), &inner, err);
-    p = NULL;
-    if (node != NULL) {
-        p = s3u_policy_compile(inner ? inner : doc, node, kind, err);
-    }
-    s3u_json_free(inner);
+    p = s3u_policy_compile_wrapped(doc, s3u_json_root(doc), kind, err, NULL,
+                                   NULL);
     s3u_json_free(doc);
     return p;
 }

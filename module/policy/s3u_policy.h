@@ -133,8 +133,9 @@ typedef struct {
 
 /*
  * Compiles the policy held in node (an object; wrappers are removed by
- * the caller, see s3u_policy_unwrap).  NULL on error, with err set to the
- * file, line and column of the offending value.
+ * the caller, see s3u_policy_unwrap and s3u_policy_compile_wrapped).
+ * NULL on error, with err set to the file, line and column of the
+ * offending value.
  */
 s3u_policy_t *s3u_policy_compile(const s3u_json_doc_t *doc,
     const cJSON *node, s3u_policy_kind_t kind, s3u_error_t *err);
@@ -161,6 +162,15 @@ s3u_policy_t *s3u_policy_compile_all(const s3u_json_doc_t *doc,
  */
 const cJSON *s3u_policy_unwrap(const s3u_json_doc_t *doc, const cJSON *node,
     s3u_json_doc_t **inner, s3u_error_t *err);
+
+/*
+ * s3u_policy_unwrap, then s3u_policy_compile_all of what it found (diag
+ * NULL: the first error ends it): a policy as a file, a manifest or a
+ * scenario holds it, wrapped or not.  NULL on error, with err set.
+ */
+s3u_policy_t *s3u_policy_compile_wrapped(const s3u_json_doc_t *doc,
+    const cJSON *node, s3u_policy_kind_t kind, s3u_error_t *err,
+    s3u_policy_diag_pt diag, void *data);
 
 /* loads one policy file (raw or wrapped) */
 s3u_policy_t *s3u_policy_load_file(const char *path, s3u_policy_kind_t kind,

@@ -73,12 +73,6 @@ typedef struct {
     const s3u_policy_t  *policy;
 } s3u_pset_vpce_t;
 
-typedef struct {
-    s3u_policy_t        *policy;
-    s3u_layer_t          layer;
-    const char          *resource;
-} s3u_pset_owned_t;
-
 struct s3u_pset_s {
     char                  *dir;
     s3u_arena_t           *arena;
@@ -97,9 +91,7 @@ struct s3u_pset_s {
     const char           **ctx_keys;    /* manifest "context" defaults */
     const char           **ctx_values;
     size_t                 nctx;
-    s3u_pset_owned_t      *owned;
-    size_t                 nowned;
-    size_t                 cap_owned;
+    s3u_plist_kept_t       owned;       /* every policy compiled */
 };
 
 typedef struct {
@@ -160,40 +152,13 @@ get_str(s3u_pload_t *pl, const cJSON *obj, const char *name, int required,
 }
 
 
-static int
-own(s3u_pload_t *pl, s3u_policy_t *p, s3u_layer_t layer, const char *res)
-{
-    s3u_pset_t        *ps = pl->ps;
-    s3u_pset_owned_t  *grown;
-    size_t             cap;
-
-    if (ps->nowned == ps->cap_owned) {
-        cap = ps->cap_owned ? ps->cap_owned * 2 : 32;
-        grown = realloc(ps->owned, cap * sizeof(*grown));
-        if (grown == NULL) {
-            s3u_policy_free(p);
-            return -1;
-        }
-        ps->owned = grown;
-        ps->cap_owned = cap;
-    }
-    ps->owned[ps->nowned].policy = p;
-    ps->owned[ps->nowned].layer = layer;
-    ps->owned[ps->nowned].resource = res;
-    ps->nowned++;
-    return 0;
-}
-
-
 /* a policy reference: a path (string) or an inline document; null: none */
 static int
 load_ref(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
     s3u_layer_t layer, const char *res, const s3u_policy_t **out)
 {
-    s3u_json_doc_t  *inner;
-    const cJSON     *pol;
-    s3u_policy_t    *p;
-    char             path[4096];
+    s3u_policy_t  *p;
+    char           path[4096];
 
     *out = NULL;
     if (node == NULL || cJSON_IsNull(node)) {
@@ -220,12 +185,8 @@ load_ref(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
             return -1;
         }
     } else if (cJSON_IsObject(node)) {
-        pol = s3u_policy_unwrap(pl->doc, node, &inner, pl->err);
-        if (pol == NULL) {
-            return -1;
-        }
-        p = s3u_policy_compile(inner ? inner : pl->doc, pol, kind, pl->err);
-        s3u_json_free(inner);
+        p = s3u_policy_compile_wrapped(pl->doc, node, kind, pl->err, NULL,
+                                       NULL);
         if (p == NULL) {
             return -1;
         }
@@ -234,7 +195,7 @@ load_ref(s3u_pload_t *pl, const cJSON *node, s3u_policy_kind_t kind,
                              "a policy is a file path, an inline document,"
                              " or null");
     }
-    if (own(pl, p, layer, res) != 0) {
+    if (s3u_plist_keep(&pl->ps->owned, p, layer, res) != 0) {
         return s3u_json_fail(pl->err, pl->doc, node, 0, "out of memory");
     }
     *out = p;
@@ -819,15 +780,10 @@ s3u_pset_load(const char *dir, s3u_error_t *err)
 void
 s3u_pset_free(s3u_pset_t *ps)
 {
-    size_t  i;
-
     if (ps == NULL) {
         return;
     }
-    for (i = 0; i < ps->nowned; i++) {
-        s3u_policy_free(ps->owned[i].policy);
-    }
-    free(ps->owned);
+    s3u_plist_kept_free(&ps->owned);
     free(ps->dir);
     s3u_arena_free(ps->arena);
     free(ps);
@@ -837,7 +793,7 @@ s3u_pset_free(s3u_pset_t *ps)
 size_t
 s3u_pset_npolicies(const s3u_pset_t *ps)
 {
-    return ps->nowned;
+    return ps->owned.n;
 }
 
 
@@ -845,16 +801,16 @@ const s3u_policy_t *
 s3u_pset_policy(const s3u_pset_t *ps, size_t i, s3u_layer_t *layer,
     const char **resource_arn)
 {
-    if (i >= ps->nowned) {
+    if (i >= ps->owned.n) {
         return NULL;
     }
     if (layer != NULL) {
-        *layer = ps->owned[i].layer;
+        *layer = ps->owned.items[i].layer;
     }
     if (resource_arn != NULL) {
-        *resource_arn = ps->owned[i].resource;
+        *resource_arn = ps->owned.items[i].resource;
     }
-    return ps->owned[i].policy;
+    return ps->owned.items[i].policy;
 }
 
 

@@ -17,9 +17,7 @@ struct s3u_scenario_file_s {
     s3u_scenario_t      *items;
     size_t               n;
     s3u_arena_t         *arena;
-    s3u_policy_t       **policies;      /* owned, freed with the file */
-    size_t               npolicies;
-    size_t               cap_policies;
+    s3u_plist_kept_t     policies;      /* owned, freed with the file */
 };
 
 typedef struct {
@@ -77,50 +75,23 @@ opt_str(s3u_sload_t *sl, const cJSON *obj, const char *name,
 }
 
 
-static int
-keep_policy(s3u_sload_t *sl, s3u_policy_t *p)
-{
-    s3u_policy_t  **grown;
-    size_t          cap;
-
-    if (sl->sf->npolicies == sl->sf->cap_policies) {
-        cap = sl->sf->cap_policies ? sl->sf->cap_policies * 2 : 16;
-        grown = realloc(sl->sf->policies, cap * sizeof(*grown));
-        if (grown == NULL) {
-            s3u_policy_free(p);
-            return -1;
-        }
-        sl->sf->policies = grown;
-        sl->sf->cap_policies = cap;
-    }
-    sl->sf->policies[sl->sf->npolicies++] = p;
-    return 0;
-}
-
-
 /* a policy document (or null when allowed); *out NULL for null */
 static int
 load_doc(s3u_sload_t *sl, const cJSON *node, s3u_policy_kind_t kind,
     const s3u_policy_t **out)
 {
-    s3u_json_doc_t  *inner;
-    const cJSON     *pol;
-    s3u_policy_t    *p;
+    s3u_policy_t  *p;
 
     *out = NULL;
     if (node == NULL || cJSON_IsNull(node)) {
         return 0;
     }
-    pol = s3u_policy_unwrap(sl->doc, node, &inner, sl->err);
-    if (pol == NULL) {
-        return -1;
-    }
-    p = s3u_policy_compile(inner ? inner : sl->doc, pol, kind, sl->err);
-    s3u_json_free(inner);
+    p = s3u_policy_compile_wrapped(sl->doc, node, kind, sl->err, NULL, NULL);
     if (p == NULL) {
         return -1;
     }
-    if (keep_policy(sl, p) != 0) {
+    /* a scenario names each policy's layer by where it puts it */
+    if (s3u_plist_keep(&sl->sf->policies, p, S3U_LAYER_NONE, NULL) != 0) {
         return s3u_json_fail(sl->err, sl->doc, node, 0, "out of memory");
     }
     *out = p;
@@ -650,10 +621,7 @@ s3u_scenario_file_free(s3u_scenario_file_t *sf)
     for (i = 0; i < sf->n; i++) {
         s3u_pset_free(sf->items[i].pset);
     }
-    for (i = 0; i < sf->npolicies; i++) {
-        s3u_policy_free(sf->policies[i]);
-    }
-    free(sf->policies);
+    s3u_plist_kept_free(&sf->policies);
     free(sf->items);
     s3u_arena_free(sf->arena);
     free(sf);
