@@ -156,9 +156,10 @@ static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     s3u_finding_t *f, ngx_chain_t *out);
 static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f);
-static void ngx_http_s3_unmask_answer(s3u_pset_t *policies,
+static const ngx_http_s3_unmask_answer_t *ngx_http_s3_unmask_answer(
+    s3u_pset_t *policies,
     const char *principal, const char *action, const char *resource,
-    const s3u_ctx_t *ctx, ngx_http_s3_unmask_answer_t *answer);
+    const s3u_ctx_t *ctx);
 static u_char *ngx_http_s3_unmask_key_add(u_char *p, u_char *last,
     const char *s);
 static void ngx_http_s3_unmask_set_field(char *field, size_t size,
@@ -1029,11 +1030,11 @@ static void
 ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f)
 {
-    char                         *principal, *action, *resource;
-    const char                   *dflt_action;
-    s3u_ctx_t                     ctx;
-    s3u_metrics_t                *m;
-    ngx_http_s3_unmask_answer_t   answer;
+    char                               *principal, *action, *resource;
+    const char                         *dflt_action;
+    s3u_ctx_t                           ctx;
+    s3u_metrics_t                      *m;
+    const ngx_http_s3_unmask_answer_t  *answer;
 
     if (f->layer[0] && ngx_strcmp(f->layer, "resource-policy") != 0) {
         return;
@@ -1074,10 +1075,10 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         return;
     }
 
-    ngx_http_s3_unmask_answer(conf->policies, principal, action, resource,
-                              &ctx, &answer);
+    answer = ngx_http_s3_unmask_answer(conf->policies, principal, action,
+                                       resource, &ctx);
 
-    if (answer.rc != 0) {
+    if (answer->rc != 0) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3_unmask: not evaluated: the policy set has no "
                       "answer for %s %s on %s", principal, action, resource);
@@ -1086,7 +1087,7 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
 
     m = ngx_http_s3_unmask_get_metrics(r);
     if (m) {
-        s3u_metrics_evaluation(m, answer.decision == S3U_ALLOW);
+        s3u_metrics_evaluation(m, answer->decision == S3U_ALLOW);
     }
 
     if (!f->principal[0]) {
@@ -1103,7 +1104,7 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
                                      resource);
     }
 
-    if (answer.decision == S3U_ALLOW) {
+    if (answer->decision == S3U_ALLOW) {
         ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason),
                                      "drift: the policy set on file allows "
                                      "this request, so the deployed policies "
@@ -1124,8 +1125,8 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
 
     if (f->layer[0]) {
         /* the message said "resource-based": keep it unless we know which */
-        if (answer.layer != S3U_LAYER_BUCKET
-            && answer.layer != S3U_LAYER_ACCESS_POINT)
+        if (answer->layer != S3U_LAYER_BUCKET
+            && answer->layer != S3U_LAYER_ACCESS_POINT)
         {
             return;
         }
@@ -1135,30 +1136,31 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     }
 
     ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer),
-                                 s3u_layer_name(answer.layer));
+                                 s3u_layer_name(answer->layer));
 
-    f->decision = (answer.decision == S3U_EXPLICIT_DENY)
+    f->decision = (answer->decision == S3U_EXPLICIT_DENY)
                   ? S3U_DECISION_EXPLICIT_DENY : S3U_DECISION_IMPLICIT_DENY;
 
     ngx_http_s3_unmask_set_field(f->statement, sizeof(f->statement),
-                                 answer.statement);
-    ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason), answer.reason);
+                                 answer->statement);
+    ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason), answer->reason);
 }
 
 
-/* evaluates, or reuses the worker's last answer to the same question */
+/* evaluates, or reuses the worker's last answer to the same question; the
+ * answer is the worker's and holds until the next call */
 
-static void
+static const ngx_http_s3_unmask_answer_t *
 ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
-    const char *action, const char *resource, const s3u_ctx_t *ctx,
-    ngx_http_s3_unmask_answer_t *answer)
+    const char *action, const char *resource, const s3u_ctx_t *ctx)
 {
-    u_char                     *p, *last;
-    u_char                      key[sizeof(ngx_http_s3_unmask_last.key)];
-    size_t                      len;
-    ngx_uint_t                  i;
-    s3u_eval_result_t           res;
-    ngx_http_s3_unmask_last_t  *c;
+    u_char                       *p, *last;
+    u_char                        key[sizeof(ngx_http_s3_unmask_last.key)];
+    size_t                        len;
+    ngx_uint_t                    i;
+    s3u_eval_result_t             res;
+    ngx_http_s3_unmask_last_t    *c;
+    ngx_http_s3_unmask_answer_t  *answer;
 
     c = &ngx_http_s3_unmask_last;
 
@@ -1182,10 +1184,10 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
         && c->len == len
         && ngx_memcmp(c->key, key, len) == 0)
     {
-        *answer = c->answer;
-        return;
+        return &c->answer;
     }
 
+    answer = &c->answer;
     ngx_memzero(answer, sizeof(ngx_http_s3_unmask_answer_t));
 
     answer->rc = s3u_pset_eval(policies, principal, action, resource, ctx,
@@ -1204,7 +1206,8 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
     c->policies = policies;
     c->len = len;
     ngx_memcpy(c->key, key, len);
-    c->answer = *answer;
+
+    return answer;
 }
 
 
