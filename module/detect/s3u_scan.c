@@ -2,6 +2,7 @@
  * Byte-range helpers for the detectors (see s3u_scan.h).
  */
 
+#include <stdint.h>
 #include <string.h>
 
 #include "detect/s3u_scan.h"
@@ -152,13 +153,32 @@ s3u_find_phrase(const char *p, const char *end, const char *phrase,
     const char **mend)
 {
     int          first;
-    const char  *m;
+    size_t       nlen;
+    const char  *m, *last;
+
+    if (!(p < end)) {
+        return NULL;
+    }
+
+    /* every byte of the phrase matches at least one byte: no match starts
+     * later than nlen bytes before the end (a short message, "Access
+     * Denied", is ruled out without a look at its bytes) */
+    nlen = strlen(phrase);
+    if ((size_t) (end - p) < nlen) {
+        return NULL;
+    }
+    last = end - (nlen > 0 ? nlen : 1);
 
     first = lower((unsigned char) phrase[0]);
 
-    for ( /* void */ ; p < end; p++) {
-        if (first == ' ' ? !s3u_is_space((unsigned char) *p)
-                         : lower((unsigned char) *p) != first)
+    for ( /* void */ ; p <= last; p++) {
+        if (first >= 'a' && first <= 'z') {
+            /* a letter in either case, one test */
+            if ((*p | 0x20) != first) {
+                continue;
+            }
+        } else if (first == ' ' ? !s3u_is_space((unsigned char) *p)
+                                : (unsigned char) *p != first)
         {
             continue;
         }
@@ -211,22 +231,205 @@ s3u_parse_status(const char *p, const char *end)
 }
 
 
-size_t
-s3u_field_set(char *dst, size_t size, const char *src, size_t len)
+/*
+ * Byte-class searches, 16 bytes at a time with GCC's vector extensions
+ * (SSE2 on x86-64, NEON on arm64, plain code elsewhere).  A vector
+ * comparison gives 0xff in every byte of the class and 0 elsewhere, so the
+ * first marked byte is exactly the first byte of the class, and a window
+ * may overlap bytes already passed: they are masked out.  Nothing is read
+ * outside [base, end).
+ */
+
+typedef unsigned char  s3u_vec_t __attribute__((vector_size(16)));
+typedef signed char    s3u_svec_t __attribute__((vector_size(16)));
+typedef uint64_t       s3u_vec64_t __attribute__((vector_size(16)));
+
+#define S3U_VEC(c)                                                            \
+    ((s3u_vec_t) { c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c })
+#define S3U_SVEC(c)                                                           \
+    ((s3u_svec_t) { c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c })
+#define S3U_IOTA                                                              \
+    ((s3u_vec_t) { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 })
+#define S3U_LOW8                                                              \
+    ((s3u_vec_t) { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,            \
+                   0, 0, 0, 0, 0, 0, 0, 0 })
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define S3U_BIG_ENDIAN  1
+#else
+#define S3U_BIG_ENDIAN  0
+#endif
+
+
+/* the index of the first marked byte of m, 16 when none is */
+static inline size_t
+vec_first(s3u_vec_t m)
+{
+    uint64_t  lo, hi;
+
+    memcpy(&lo, &m, 8);
+    memcpy(&hi, (const char *) &m + 8, 8);
+
+    if ((lo | hi) == 0) {
+        return 16;
+    }
+
+#if S3U_BIG_ENDIAN
+    return lo != 0 ? (size_t) __builtin_clzll(lo) >> 3
+                   : 8 + ((size_t) __builtin_clzll(hi) >> 3);
+#else
+    return lo != 0 ? (size_t) __builtin_ctzll(lo) >> 3
+                   : 8 + ((size_t) __builtin_ctzll(hi) >> 3);
+#endif
+}
+
+
+/* the bytes of a window from index "from" on */
+static inline s3u_vec_t
+vec_from(size_t from)
+{
+    unsigned char  f;
+
+    f = (unsigned char) from;
+
+    return (s3u_vec_t) (S3U_IOTA >= S3U_VEC(f));
+}
+
+
+/*
+ * The first byte of [p, end) in the class that stops() marks and stop()
+ * tells, or end; bytes from base (at most p) on may be read.  16 bytes at
+ * p at a time; what is left, in one load: the last 16 bytes from base
+ * (those before p masked out); or, when fewer, two loads of 8 at p and at
+ * end - 8; or the last 8 from base; or, when even those are not there,
+ * byte by byte.  Inlined into each search below, where stops() and
+ * stop() are constants.
+ */
+static inline __attribute__((always_inline)) const char *
+vec_find(const char *base, const char *p, const char *end,
+    s3u_vec_t (*stops)(s3u_vec_t), int (*stop)(unsigned char))
+{
+    size_t     j;
+    uint64_t   a, b;
+    s3u_vec_t  v;
+
+    while (end - p >= 16) {
+        memcpy(&v, p, 16);
+        j = vec_first(stops(v));
+        if (j < 16) {
+            return p + j;
+        }
+        p += 16;
+    }
+
+    if (p == end) {
+        return end;
+    }
+
+    if (end - base >= 16) {
+        memcpy(&v, end - 16, 16);
+        j = vec_first(stops(v) & vec_from((size_t) (p - (end - 16))));
+        return end - 16 + j;
+    }
+
+    if (end - p >= 8) {
+        /* a byte in both windows is found in the first one first */
+        memcpy(&a, p, 8);
+        memcpy(&b, end - 8, 8);
+        v = (s3u_vec_t) (s3u_vec64_t) { a, b };
+        j = vec_first(stops(v));
+        return j < 8 ? p + j : end - 16 + j;
+    }
+
+    if (end - base >= 8) {
+        /* the last 8 bytes, twice: only the first copy, from p on, counts */
+        memcpy(&a, end - 8, 8);
+        v = (s3u_vec_t) (s3u_vec64_t) { a, a };
+        j = vec_first(stops(v) & S3U_LOW8
+                      & vec_from((size_t) (p - (end - 8))));
+        return j < 8 ? end - 8 + j : end;
+    }
+
+    while (p < end && !stop((unsigned char) *p)) {
+        p++;
+    }
+
+    return p;
+}
+
+
+/* what s3u_field_set does not copy as it is: whitespace and control bytes
+ * (below 0x21) and 0x7f; bytes from 0x80, UTF-8, are kept */
+static inline s3u_vec_t
+field_stops(s3u_vec_t v)
+{
+    return (s3u_vec_t) ((v < S3U_VEC(0x21)) | (v == S3U_VEC(0x7f)));
+}
+
+
+static inline int
+field_stop(unsigned char c)
+{
+    return s3u_ctype_is(c, S3U_CT_CONTROL | S3U_CT_SPACE);
+}
+
+
+/* what a quoted string carries as it is: 0x20-0x7E but '"' and '\\' */
+static inline s3u_vec_t
+quoted_stops(s3u_vec_t v)
+{
+    s3u_svec_t  s;
+
+    s = (s3u_svec_t) v;
+
+    /* signed: below 0x20 and from 0x80 in one comparison */
+    return (s3u_vec_t) ((s < S3U_SVEC(0x20)) | (s == S3U_SVEC(0x7f))
+                        | (s == S3U_SVEC('"')) | (s == S3U_SVEC('\\')));
+}
+
+
+static inline int
+quoted_stop(unsigned char c)
+{
+    return c < 0x20 || c > 0x7e || c == '"' || c == '\\';
+}
+
+
+const char *
+s3u_quoted_plain_end(const char *p, const char *end)
+{
+    return vec_find(p, p, end, quoted_stops, quoted_stop);
+}
+
+
+/*
+ * The end of the run of bytes s3u_field_set copies as they are, from p
+ * (the byte after a kept one) on: kept bytes, and each single space
+ * between two kept bytes (folding leaves it as it is).  Bytes from base on
+ * may be read.
+ */
+static inline __attribute__((always_inline)) const char *
+run_end(const char *base, const char *p, const char *end)
+{
+    for ( ;; ) {
+        p = vec_find(base, p, end, field_stops, field_stop);
+        if (end - p < 2 || *p != ' ' || field_stop((unsigned char) p[1])) {
+            return p;
+        }
+        p += 2;
+    }
+}
+
+
+/* s3u_field_set for any value: trims, folds, drops and cuts; out of line,
+ * so that the common case in s3u_field_set saves no registers */
+static __attribute__((noinline)) size_t
+field_fold(char *dst, size_t size, const char *src, size_t len)
 {
     size_t          n, run, room;
     int             pending_space;
-    unsigned char   c;
-    const char     *p, *end;
-
-    if (size == 0) {
-        return 0;
-    }
-
-    if (src == NULL) {
-        dst[0] = '\0';
-        return 0;
-    }
+    unsigned char   classes;
+    const char     *p, *end, *limit;
 
     n = 0;
     pending_space = 0;
@@ -234,21 +437,19 @@ s3u_field_set(char *dst, size_t size, const char *src, size_t len)
     end = src + len;
 
     while (p < end) {
-        c = (unsigned char) *p;
 
-        if (s3u_ctype_is(c, S3U_CT_CONTROL | S3U_CT_SPACE)) {
-            if (s3u_ctype_is(c, S3U_CT_SPACE)) {
-                pending_space = (n > 0);
+        if (field_stop((unsigned char) *p)) {
+            /* whitespace and control bytes, dropped; any whitespace among
+             * them is one space, unless nothing was written before */
+            classes = 0;
+            do {
+                classes |= s3u_ctype[(unsigned char) *p++];
+            } while (p < end && field_stop((unsigned char) *p));
+
+            if ((classes & S3U_CT_SPACE) && n > 0) {
+                pending_space = 1;
             }
-            p++;
             continue;
-        }
-
-        /* a run of bytes kept as they are, copied at once */
-        for (run = 1; p + run < end; run++) {
-            if (s3u_ctype_is(p[run], S3U_CT_CONTROL | S3U_CT_SPACE)) {
-                break;
-            }
         }
 
         room = size - 1 - n;
@@ -257,10 +458,19 @@ s3u_field_set(char *dst, size_t size, const char *src, size_t len)
         }
         room -= pending_space;
 
+        /* a run is copied at once; reading one byte past the room is
+         * enough to know that it does not fit */
+        limit = (size_t) (end - p) > room ? p + room + 1 : end;
+        run = (size_t) (run_end(src, p + 1, limit) - p);
+
         if (run > room) {
-            /* cut, but not inside a UTF-8 sequence */
+            /* cut, but not inside a UTF-8 sequence, and never right after
+             * a space: a space is written only with a byte after it */
             run = room;
             while (run > 0 && ((unsigned char) p[run] & 0xc0) == 0x80) {
+                run--;
+            }
+            if (run > 0 && p[run - 1] == ' ') {
                 run--;
             }
             if (run == 0) {
@@ -274,7 +484,7 @@ s3u_field_set(char *dst, size_t size, const char *src, size_t len)
             pending_space = 0;
         }
 
-        memmove(dst + n, p, run);
+        s3u_copy_bytes(dst + n, p, run);
         n += run;
         p += run;
     }
@@ -282,4 +492,30 @@ s3u_field_set(char *dst, size_t size, const char *src, size_t len)
     dst[n] = '\0';
 
     return n;
+}
+
+
+size_t
+s3u_field_set(char *dst, size_t size, const char *src, size_t len)
+{
+    if (size == 0) {
+        return 0;
+    }
+
+    if (src == NULL) {
+        dst[0] = '\0';
+        return 0;
+    }
+
+    /* most values are one run that fits: nothing to trim, fold, drop or
+     * cut, so one search and one copy */
+    if (len > 0 && len < size && !field_stop((unsigned char) src[0])
+        && run_end(src, src + 1, src + len) == src + len)
+    {
+        s3u_copy_bytes(dst, src, len);
+        dst[len] = '\0';
+        return len;
+    }
+
+    return field_fold(dst, size, src, len);
 }
