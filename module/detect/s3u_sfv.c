@@ -2,10 +2,38 @@
  * RFC 8941 dictionary writer and the S3-Denial header (see s3u_sfv.h).
  */
 
-#include <stdio.h>
 #include <string.h>
 
+#include "detect/s3u_scan.h"
 #include "detect/s3u_sfv.h"
+
+
+/*
+ * Byte classes, one lookup per byte instead of a strchr: RFC 9110 tchar
+ * plus ":" and "/" (sf-token), and RFC 8941 keys.
+ */
+#define SFV_TSTART  0x01        /* ALPHA, "*": starts an sf-token */
+#define SFV_TCHAR   0x02        /* the rest of an sf-token */
+#define SFV_KSTART  0x04        /* lcalpha, "*": starts a key */
+#define SFV_KCHAR   0x08        /* the rest of a key */
+
+#define SFV_ALPHA   (SFV_TSTART | SFV_TCHAR)
+#define SFV_LOWER   (SFV_TSTART | SFV_TCHAR | SFV_KSTART | SFV_KCHAR)
+
+static const unsigned char  sfv_class[256] = {
+    ['A' ... 'Z'] = SFV_ALPHA,
+    ['a' ... 'z'] = SFV_LOWER,
+    ['0' ... '9'] = SFV_TCHAR | SFV_KCHAR,
+    ['*'] = SFV_TSTART | SFV_TCHAR | SFV_KSTART | SFV_KCHAR,
+    ['_'] = SFV_TCHAR | SFV_KCHAR,
+    ['-'] = SFV_TCHAR | SFV_KCHAR,
+    ['.'] = SFV_TCHAR | SFV_KCHAR,
+    ['!'] = SFV_TCHAR, ['#'] = SFV_TCHAR, ['$'] = SFV_TCHAR,
+    ['%'] = SFV_TCHAR, ['&'] = SFV_TCHAR, ['\''] = SFV_TCHAR,
+    ['+'] = SFV_TCHAR, ['^'] = SFV_TCHAR, ['`'] = SFV_TCHAR,
+    ['|'] = SFV_TCHAR, ['~'] = SFV_TCHAR, [':'] = SFV_TCHAR,
+    ['/'] = SFV_TCHAR,
+};
 
 
 void
@@ -22,83 +50,127 @@ s3u_sfv_init(s3u_sfv_t *d, char *buf, size_t size)
 }
 
 
-static void
-put(s3u_sfv_t *d, const char *s, size_t n)
+/*
+ * Writing.  An item whose longest possible text fits in what is left of
+ * the buffer (every value byte escaped, with the separator, key, quotes
+ * and NUL) is written straight, without a check per piece: the common
+ * case, a header buffer being far larger than a finding.  Otherwise each
+ * piece is checked, and one that does not fit, with room left for the
+ * NUL, fails the whole dictionary.  Every item ends with a NUL.
+ */
+
+/* the bytes left, NUL included; 0 once the dictionary has failed */
+static inline size_t
+room(const s3u_sfv_t *d)
 {
-    if (d->failed || d->len + n + 1 > d->size) {
+    return d->failed ? 0 : d->size - d->len;
+}
+
+
+static inline int
+room_for(s3u_sfv_t *d, size_t n)
+{
+    if (d->failed || n >= d->size - d->len) {
         d->failed = 1;
-        return;
+        return 0;
     }
 
-    memcpy(d->buf + d->len, s, n);
-    d->len += n;
-    d->buf[d->len] = '\0';
+    return 1;
 }
 
 
-static void
-putc_(s3u_sfv_t *d, char c)
+static inline void
+put(s3u_sfv_t *d, const char *s, size_t n)
 {
-    put(d, &c, 1);
+    if (room_for(d, n)) {
+        memcpy(d->buf + d->len, s, n);
+        d->len += n;
+    }
 }
 
 
-static int
-is_alpha(int c)
+static inline void
+end_item(s3u_sfv_t *d)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    if (d->size > 0) {
+        d->buf[d->len] = '\0';
+    }
 }
 
 
-static int
-is_digit(int c)
+/* ", " before all but the first member, then "key=", at o (with room) */
+static inline char *
+put_key(const s3u_sfv_t *d, char *o, const char *key, size_t klen)
 {
-    return c >= '0' && c <= '9';
+    if (d->len > 0) {
+        *o++ = ',';
+        *o++ = ' ';
+    }
+
+    s3u_copy_bytes(o, key, klen);
+    o += klen;
+    *o++ = '=';
+
+    return o;
 }
 
 
-/* RFC 9110 tchar, plus ":" and "/" which sf-token allows */
-static int
-is_token_char(int c)
+/* ends an item written straight up to o */
+static inline void
+end_at(s3u_sfv_t *d, char *o)
 {
-    return is_alpha(c) || is_digit(c)
-           || (c != '\0' && strchr("!#$%&'*+-.^_`|~:/", c) != NULL);
+    *o = '\0';
+    d->len = (size_t) (o - d->buf);
+}
+
+
+/* the length of s when it is an sf-token, else 0 */
+static size_t
+token_len(const char *s)
+{
+    const unsigned char  *p;
+
+    p = (const unsigned char *) s;
+
+    if (!(sfv_class[*p] & SFV_TSTART)) {
+        return 0;                           /* also "" */
+    }
+
+    for (p++; sfv_class[*p] & SFV_TCHAR; p++) {
+        /* void */
+    }
+
+    return *p == '\0' ? (size_t) (p - (const unsigned char *) s) : 0;
 }
 
 
 int
 s3u_sfv_is_token(const char *s)
 {
-    if (s == NULL || !(is_alpha((unsigned char) *s) || *s == '*')) {
-        return 0;
-    }
-
-    for (s++; *s; s++) {
-        if (!is_token_char((unsigned char) *s)) {
-            return 0;
-        }
-    }
-
-    return 1;
+    return s != NULL && token_len(s) > 0;
 }
 
 
 int
 s3u_sfv_is_key(const char *s)
 {
-    if (s == NULL || !((*s >= 'a' && *s <= 'z') || *s == '*')) {
+    const unsigned char  *p;
+
+    if (s == NULL) {
         return 0;
     }
 
-    for (s++; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || is_digit((unsigned char) *s)
-              || *s == '_' || *s == '-' || *s == '.' || *s == '*'))
-        {
-            return 0;
-        }
+    p = (const unsigned char *) s;
+
+    if (!(sfv_class[*p] & SFV_KSTART)) {
+        return 0;
     }
 
-    return 1;
+    for (p++; sfv_class[*p] & SFV_KCHAR; p++) {
+        /* void */
+    }
+
+    return *p == '\0';
 }
 
 
@@ -123,53 +195,179 @@ has_string_chars(const char *s)
 }
 
 
+/*
+ * ", " unless first, then "key=", checked.  The keys the header writes are
+ * constants known to be keys; only the public writers, whose keys come
+ * from callers, check them (s3u_sfv_is_key) first.
+ */
+static void
+begin_item(s3u_sfv_t *d, const char *key, size_t klen)
+{
+    if (room_for(d, (d->len > 0 ? 2 : 0) + klen + 1)) {
+        d->len = (size_t) (put_key(d, d->buf + d->len, key, klen) - d->buf);
+    }
+}
+
+
+/* key=value for value bytes already known to make a token (or an
+ * integer): n of them */
+static void
+token_item(s3u_sfv_t *d, const char *key, size_t klen, const char *value,
+    size_t n)
+{
+    char  *o;
+
+    if (room(d) >= klen + n + 4) {
+        o = put_key(d, d->buf + d->len, key, klen);
+        s3u_copy_bytes(o, value, n);
+        end_at(d, o + n);
+        return;
+    }
+
+    begin_item(d, key, klen);
+    put(d, value, n);
+    end_item(d);
+}
+
+
+/*
+ * key="value" for a value with at least one byte 0x20-0x7E: those bytes,
+ * '"' and '\\' escaped; CR, LF, NUL and non-ASCII bytes dropped.
+ */
+static void
+string_item(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
+{
+    char         esc[2], *o;
+    size_t       len, r;
+    const char  *p, *q, *end;
+
+    len = strlen(value);
+    end = value + len;
+    p = value;
+    r = room(d);
+
+    if (r >= klen + 6 && (r - klen - 6) / 2 >= len) {
+        o = put_key(d, d->buf + d->len, key, klen);
+        *o++ = '"';
+
+        for ( ;; ) {
+            q = s3u_quoted_plain_end(p, end);
+            s3u_copy_bytes(o, p, (size_t) (q - p));
+            o += q - p;
+            if (q == end) {
+                break;
+            }
+            if (*q == '"' || *q == '\\') {
+                *o++ = '\\';
+                *o++ = *q;
+            }
+            p = q + 1;
+        }
+
+        *o++ = '"';
+        end_at(d, o);
+        return;
+    }
+
+    begin_item(d, key, klen);
+    put(d, "\"", 1);
+
+    for ( ;; ) {
+        q = s3u_quoted_plain_end(p, end);
+        if (q > p) {
+            put(d, p, (size_t) (q - p));
+        }
+        if (q == end) {
+            break;
+        }
+        if (*q == '"' || *q == '\\') {
+            esc[0] = '\\';
+            esc[1] = *q;
+            put(d, esc, 2);
+        }
+        p = q + 1;
+    }
+
+    put(d, "\"", 1);
+    end_item(d);
+}
+
+
+/* key=value as a token, else as a string, else nothing */
+static void
+value_item(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
+{
+    size_t  n;
+
+    n = token_len(value);
+    if (n > 0) {
+        token_item(d, key, klen, value, n);
+
+    } else if (has_string_chars(value)) {
+        string_item(d, key, klen, value);
+    }
+}
+
+
+/* key=N; value within the 15 digits of RFC 8941 */
+static void
+integer_item(s3u_sfv_t *d, const char *key, size_t klen, long long value)
+{
+    char                 num[24], *p;
+    unsigned long long   u;
+
+    p = num + sizeof(num);
+    u = value < 0 ? 0 - (unsigned long long) value : (unsigned long long) value;
+
+    do {
+        *--p = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+
+    if (value < 0) {
+        *--p = '-';
+    }
+
+    token_item(d, key, klen, p, (size_t) (num + sizeof(num) - p));
+}
+
+
+/* the key as the public writers take it, checked */
 static int
-begin_item(s3u_sfv_t *d, const char *key)
+public_key(s3u_sfv_t *d, const char *key, size_t *klen)
 {
     if (!s3u_sfv_is_key(key)) {
         d->failed = 1;
-        return -1;
+        return 0;
     }
 
-    if (d->len > 0) {
-        put(d, ", ", 2);
-    }
-    put(d, key, strlen(key));
-    putc_(d, '=');
-
-    return 0;
+    *klen = strlen(key);
+    return 1;
 }
 
 
 void
 s3u_sfv_add_string(s3u_sfv_t *d, const char *key, const char *value)
 {
-    const char  *p;
+    size_t  klen;
 
-    if (!has_string_chars(value) || begin_item(d, key) != 0) {
+    if (!has_string_chars(value) || !public_key(d, key, &klen)) {
         return;
     }
 
-    putc_(d, '"');
-    for (p = value; *p; p++) {
-        if (!string_char((unsigned char) *p)) {
-            continue;                       /* CR, LF, NUL, non-ASCII */
-        }
-        if (*p == '"' || *p == '\\') {
-            putc_(d, '\\');
-        }
-        putc_(d, *p);
-    }
-    putc_(d, '"');
+    string_item(d, key, klen, value);
 }
 
 
 void
 s3u_sfv_add_value(s3u_sfv_t *d, const char *key, const char *value)
 {
-    if (s3u_sfv_is_token(value)) {
-        if (begin_item(d, key) == 0) {
-            put(d, value, strlen(value));
+    size_t  klen, n;
+
+    n = value != NULL ? token_len(value) : 0;
+    if (n > 0) {
+        if (public_key(d, key, &klen)) {
+            token_item(d, key, klen, value, n);
         }
         return;
     }
@@ -181,20 +379,16 @@ s3u_sfv_add_value(s3u_sfv_t *d, const char *key, const char *value)
 void
 s3u_sfv_add_integer(s3u_sfv_t *d, const char *key, long long value)
 {
-    char  num[24];
-    int   n;
+    size_t  klen;
 
     if (value > 999999999999999LL || value < -999999999999999LL) {
         d->failed = 1;
         return;
     }
 
-    if (begin_item(d, key) != 0) {
-        return;
+    if (public_key(d, key, &klen)) {
+        integer_item(d, key, klen, value);
     }
-
-    n = snprintf(num, sizeof(num), "%lld", value);
-    put(d, num, (size_t) n);
 }
 
 
@@ -228,17 +422,33 @@ s3u_verdict_name(s3u_verdict_e v)
 }
 
 
-const char *
-s3u_source_name(s3u_source_e s)
+/* a name and its length: the header writes these without a strlen */
+typedef struct {
+    const char  *s;
+    size_t       len;
+} sfv_name_t;
+
+#define SFV_NAME(s)  ((sfv_name_t) { s, sizeof(s) - 1 })
+
+
+static sfv_name_t
+source_name(s3u_source_e s)
 {
     switch (s) {
     case S3U_SOURCE_MESSAGE:
-        return "message";
+        return SFV_NAME("message");
     case S3U_SOURCE_EVALUATOR:
-        return "evaluator";
+        return SFV_NAME("evaluator");
     default:
-        return "none";
+        return SFV_NAME("none");
     }
+}
+
+
+const char *
+s3u_source_name(s3u_source_e s)
+{
+    return source_name(s).s;
 }
 
 
@@ -258,29 +468,52 @@ s3u_decision_name(s3u_decision_e d)
 }
 
 
-const char *
-s3u_decision_token(s3u_decision_e d)
+static sfv_name_t
+decision_token(s3u_decision_e d)
 {
     switch (d) {
     case S3U_DECISION_ALLOW:
-        return "allow";
+        return SFV_NAME("allow");
     case S3U_DECISION_EXPLICIT_DENY:
-        return "explicit-deny";
+        return SFV_NAME("explicit-deny");
     case S3U_DECISION_IMPLICIT_DENY:
-        return "implicit-deny";
+        return SFV_NAME("implicit-deny");
     default:
-        return "";
+        return SFV_NAME("");
     }
+}
+
+
+const char *
+s3u_decision_token(s3u_decision_e d)
+{
+    return decision_token(d).s;
 }
 
 
 /* --- the S3-Denial header ------------------------------------------------- */
 
+/* a constant key and its length, for the writers above */
+#define SFV_KEY(k)  k, sizeof(k) - 1
+
+
+/* a string item of the header: written only when it carries a byte
+ * 0x20-0x7E */
+static void
+string_field(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
+{
+    if (has_string_chars(value)) {
+        string_item(d, key, klen, value);
+    }
+}
+
+
 size_t
 s3u_denial_header(const s3u_finding_t *f, int upstream_status,
     s3u_expose_e expose, char *out, size_t size)
 {
-    s3u_sfv_t  d;
+    s3u_sfv_t   d;
+    sfv_name_t  name;
 
     s3u_sfv_init(&d, out, size);
 
@@ -288,23 +521,32 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
         return 0;
     }
 
-    s3u_sfv_add_value(&d, "code", f->code);
-    s3u_sfv_add_value(&d, "service", f->service);
-    s3u_sfv_add_value(&d, "layer", f->layer);
-    s3u_sfv_add_value(&d, "source", s3u_source_name(f->source));
-    s3u_sfv_add_value(&d, "decision", s3u_decision_token(f->decision));
-    if (upstream_status > 0) {
-        s3u_sfv_add_integer(&d, "upstream-status", upstream_status);
+    value_item(&d, SFV_KEY("code"), f->code);
+    value_item(&d, SFV_KEY("service"), f->service);
+    value_item(&d, SFV_KEY("layer"), f->layer);
+
+    /* our own names, all tokens (or "", no item): no check needed */
+    name = source_name(f->source);
+    token_item(&d, SFV_KEY("source"), name.s, name.len);
+
+    name = decision_token(f->decision);
+    if (name.len > 0) {
+        token_item(&d, SFV_KEY("decision"), name.s, name.len);
     }
-    s3u_sfv_add_string(&d, "request-id", f->request_id);
+
+    if (upstream_status > 0) {
+        integer_item(&d, SFV_KEY("upstream-status"), upstream_status);
+    }
+
+    string_field(&d, SFV_KEY("request-id"), f->request_id);
 
     if (expose == S3U_EXPOSE_FULL) {
-        s3u_sfv_add_string(&d, "host-id", f->host_id);
-        s3u_sfv_add_string(&d, "principal", f->principal);
-        s3u_sfv_add_string(&d, "action", f->action);
-        s3u_sfv_add_string(&d, "resource", f->resource);
-        s3u_sfv_add_string(&d, "statement", f->statement);
-        s3u_sfv_add_string(&d, "reason", f->reason);
+        string_field(&d, SFV_KEY("host-id"), f->host_id);
+        string_field(&d, SFV_KEY("principal"), f->principal);
+        string_field(&d, SFV_KEY("action"), f->action);
+        string_field(&d, SFV_KEY("resource"), f->resource);
+        string_field(&d, SFV_KEY("statement"), f->statement);
+        string_field(&d, SFV_KEY("reason"), f->reason);
     }
 
     return s3u_sfv_finish(&d);
