@@ -3,9 +3,9 @@
  * straight into the caller's buffer.
  */
 
-#include <stdio.h>
 #include <string.h>
 
+#include "detect/s3u_scan.h"
 #include "detect/s3u_sfv.h"
 
 
@@ -18,7 +18,7 @@ typedef struct {
 } json_out_t;
 
 
-static void
+static inline void
 put(json_out_t *j, const char *s, size_t n)
 {
     if (j->failed || j->len + n + 1 > j->size) {
@@ -26,16 +26,9 @@ put(json_out_t *j, const char *s, size_t n)
         return;
     }
 
-    memcpy(j->buf + j->len, s, n);
+    s3u_copy_bytes(j->buf + j->len, s, n);
     j->len += n;
     j->buf[j->len] = '\0';
-}
-
-
-static void
-puts_(json_out_t *j, const char *s)
-{
-    put(j, s, strlen(s));
 }
 
 
@@ -74,79 +67,160 @@ utf8_valid(const unsigned char *p)
 }
 
 
+/*
+ * s as a JSON string: runs of printable ASCII other than '"' and '\\' are
+ * copied at once; '"' and '\\' escaped, control bytes and 0x7f as \u00XX,
+ * well-formed UTF-8 kept, anything else dropped.
+ */
 static void
 put_string(json_out_t *j, const char *s)
 {
-    char                  esc[8];
+    char                  esc[6];
     size_t                n;
-    const unsigned char  *p;
+    const char           *p, *q, *end;
+    const unsigned char  *u;
+
+    static const char  hex[] = "0123456789abcdef";
 
     put(j, "\"", 1);
 
-    for (p = (const unsigned char *) s; *p; p += n) {
-        n = utf8_valid(p);
-        if (n == 0) {
-            n = 1;                          /* invalid UTF-8: dropped */
-            continue;
+    p = s;
+    end = s + strlen(s);
+
+    while (p < end) {
+        q = s3u_quoted_plain_end(p, end);
+        if (q > p) {
+            put(j, p, (size_t) (q - p));
         }
-        if (*p == '"' || *p == '\\') {
+        if (q == end) {
+            break;
+        }
+
+        u = (const unsigned char *) q;
+
+        if (*u == '"' || *u == '\\') {
             esc[0] = '\\';
-            esc[1] = (char) *p;
+            esc[1] = (char) *u;
             put(j, esc, 2);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            snprintf(esc, sizeof(esc), "\\u%04x", *p);
+            n = 1;
+
+        } else if (*u < 0x20 || *u == 0x7f) {
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[*u >> 4];
+            esc[5] = hex[*u & 0xf];
             put(j, esc, 6);
+            n = 1;
+
         } else {
-            put(j, (const char *) p, n);
+            n = utf8_valid(u);
+            if (n == 0) {
+                n = 1;                      /* invalid UTF-8: dropped */
+            } else {
+                put(j, q, n);
+            }
         }
+
+        p = q + n;
     }
 
     put(j, "\"", 1);
 }
 
 
+/* a decimal int, by hand: snprintf's locale and format parsing cost more
+ * than the number */
 static void
-member_name(json_out_t *j, const char *name)
+put_int(json_out_t *j, int value)
+{
+    char          num[16], *p;
+    unsigned int  u;
+
+    p = num + sizeof(num);
+    u = value < 0 ? 0u - (unsigned int) value : (unsigned int) value;
+
+    do {
+        *--p = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+
+    if (value < 0) {
+        *--p = '-';
+    }
+
+    put(j, p, (size_t) (num + sizeof(num) - p));
+}
+
+
+/* a member name, quoted, with its colon and length: the names are
+ * constants that need no escaping */
+#define MEMBER(name)  "\"" name "\":", sizeof("\"" name "\":") - 1
+
+
+static inline void
+member_name(json_out_t *j, const char *name, size_t len)
 {
     if (j->members++ > 0) {
         put(j, ",", 1);
     }
-    put_string(j, name);
-    put(j, ":", 1);
+    put(j, name, len);
 }
 
 
-static void
-member_string(json_out_t *j, const char *name, const char *value)
+static inline void
+member_string(json_out_t *j, const char *name, size_t len, const char *value)
 {
     if (value == NULL || value[0] == '\0') {
         return;
     }
 
-    member_name(j, name);
+    member_name(j, name, len);
     put_string(j, value);
 }
 
 
-static void
-member_int(json_out_t *j, const char *name, int value)
+static inline void
+member_int(json_out_t *j, const char *name, size_t len, int value)
 {
-    char  num[16];
-
-    member_name(j, name);
-    snprintf(num, sizeof(num), "%d", value);
-    puts_(j, num);
+    member_name(j, name, len);
+    put_int(j, value);
 }
 
 
+/* appends s to buf (size bytes, NUL-terminated, len used) as snprintf
+ * would: cut at size - 1; returns the new length */
+static size_t
+text_add(char *buf, size_t size, size_t len, const char *s)
+{
+    size_t  n;
+
+    n = strlen(s);
+    if (len + n > size - 1) {
+        n = size - 1 > len ? size - 1 - len : 0;
+    }
+
+    memcpy(buf + len, s, n);
+    buf[len + n] = '\0';
+
+    return len + n;
+}
+
+
+/* the detail sentence, as snprintf would format it */
 static void
 detail(const s3u_finding_t *f, char *buf, size_t size)
 {
-    const char  *decision;
+    size_t       n;
+    const char  *decision, *who;
+
+    buf[0] = '\0';
 
     if (f->verdict != S3U_VERDICT_DENIAL) {
-        snprintf(buf, size, "The upstream failed with the S3 error %s.",
-                 f->code[0] ? f->code : "(no code)");
+        n = text_add(buf, size, 0, "The upstream failed with the S3 error ");
+        n = text_add(buf, size, n, f->code[0] ? f->code : "(no code)");
+        text_add(buf, size, n, ".");
         return;
     }
 
@@ -154,18 +228,24 @@ detail(const s3u_finding_t *f, char *buf, size_t size)
              : f->decision == S3U_DECISION_IMPLICIT_DENY ? "no policy allowing"
              : NULL;
 
+    who = strcmp(f->service, "sts") == 0 ? "STS" : "S3";
+
+    n = text_add(buf, size, 0, who);
+    n = text_add(buf, size, n, " denied the request (");
+    n = text_add(buf, size, n, f->code);
+
     if (f->layer[0] != '\0' && decision != NULL) {
-        snprintf(buf, size, "%s denied the request (%s): %s in the %s layer.",
-                 strcmp(f->service, "sts") == 0 ? "STS" : "S3",
-                 f->code, decision, f->layer);
+        n = text_add(buf, size, n, "): ");
+        n = text_add(buf, size, n, decision);
+        n = text_add(buf, size, n, " in the ");
+        n = text_add(buf, size, n, f->layer);
+        text_add(buf, size, n, " layer.");
     } else if (f->layer[0] != '\0') {
-        snprintf(buf, size, "%s denied the request (%s) at the %s layer.",
-                 strcmp(f->service, "sts") == 0 ? "STS" : "S3",
-                 f->code, f->layer);
+        n = text_add(buf, size, n, ") at the ");
+        n = text_add(buf, size, n, f->layer);
+        text_add(buf, size, n, " layer.");
     } else {
-        snprintf(buf, size, "%s denied the request (%s); the denying policy"
-                 " layer is not known.",
-                 strcmp(f->service, "sts") == 0 ? "STS" : "S3", f->code);
+        text_add(buf, size, n, "); the denying policy layer is not known.");
     }
 }
 
@@ -192,13 +272,14 @@ s3u_problem_json(const s3u_finding_t *f, int status, int upstream_status,
     put(&j, "{", 1);
 
     if (f->verdict == S3U_VERDICT_DENIAL) {
-        member_string(&j, "type", "urn:s3-unmask:denial");
-        member_string(&j, "title", "Access denied by an AWS policy");
+        member_string(&j, MEMBER("type"), "urn:s3-unmask:denial");
+        member_string(&j, MEMBER("title"), "Access denied by an AWS policy");
     } else {
-        member_string(&j, "type", "urn:s3-unmask:s3-error");
-        member_string(&j, "title", "The upstream failed with an S3 error");
+        member_string(&j, MEMBER("type"), "urn:s3-unmask:s3-error");
+        member_string(&j, MEMBER("title"),
+                      "The upstream failed with an S3 error");
     }
-    member_int(&j, "status", status);
+    member_int(&j, MEMBER("status"), status);
 
     /* "none" still replaces the body: say only what the status says */
     if (expose == S3U_EXPOSE_NONE) {
@@ -206,26 +287,26 @@ s3u_problem_json(const s3u_finding_t *f, int status, int upstream_status,
     }
 
     detail(f, text, sizeof(text));
-    member_string(&j, "detail", text);
+    member_string(&j, MEMBER("detail"), text);
 
-    member_string(&j, "code", f->code);
-    member_string(&j, "service", f->service);
-    member_string(&j, "layer", f->layer);
-    member_string(&j, "source", s3u_source_name(f->source));
-    member_string(&j, "decision", s3u_decision_token(f->decision));
+    member_string(&j, MEMBER("code"), f->code);
+    member_string(&j, MEMBER("service"), f->service);
+    member_string(&j, MEMBER("layer"), f->layer);
+    member_string(&j, MEMBER("source"), s3u_source_name(f->source));
+    member_string(&j, MEMBER("decision"), s3u_decision_token(f->decision));
     if (upstream_status > 0) {
-        member_int(&j, "upstream_status", upstream_status);
+        member_int(&j, MEMBER("upstream_status"), upstream_status);
     }
-    member_string(&j, "request_id", f->request_id);
+    member_string(&j, MEMBER("request_id"), f->request_id);
 
     if (expose == S3U_EXPOSE_FULL) {
-        member_string(&j, "host_id", f->host_id);
-        member_string(&j, "principal", f->principal);
-        member_string(&j, "action", f->action);
-        member_string(&j, "resource", f->resource);
-        member_string(&j, "statement", f->statement);
-        member_string(&j, "reason", f->reason);
-        member_string(&j, "message", f->message);
+        member_string(&j, MEMBER("host_id"), f->host_id);
+        member_string(&j, MEMBER("principal"), f->principal);
+        member_string(&j, MEMBER("action"), f->action);
+        member_string(&j, MEMBER("resource"), f->resource);
+        member_string(&j, MEMBER("statement"), f->statement);
+        member_string(&j, MEMBER("reason"), f->reason);
+        member_string(&j, MEMBER("message"), f->message);
     }
 
 done:
