@@ -19,7 +19,6 @@
  */
 
 #include <string.h>
-#include <strings.h>
 
 #include "detect/s3u_detect.h"
 #include "detect/s3u_detect_int.h"
@@ -28,60 +27,64 @@
 
 typedef struct {
     const char  *code;
+    size_t       len;           /* strlen(code), known at compile time */
     int          status;
     int          generic;       /* other services use the same code */
 } s3u_code_t;
 
+#define S3U_CODE(code, status, generic)                                       \
+    { code, S3U_LEN(code), status, generic }
+
 static const s3u_code_t s3u_codes[] = {
-    { "AccessDenied", 403, 0 },
-    { "Forbidden", 403, 1 },
-    { "AllAccessDisabled", 403, 0 },
-    { "AccountProblem", 403, 0 },
-    { "InvalidAccessKeyId", 403, 0 },
-    { "SignatureDoesNotMatch", 403, 0 },
-    { "RequestTimeTooSkewed", 403, 0 },
-    { "InvalidObjectState", 403, 0 },
-    { "InvalidSecurity", 403, 0 },
-    { "InvalidPayer", 403, 0 },
-    { "NotSignedUp", 403, 0 },
-    { "MissingAuthenticationToken", 403, 1 },
-    { "CrossLocationLoggingProhibited", 403, 0 },
-    { "InvalidRegion", 403, 1 },
-    { "UnauthorizedAccessError", 403, 0 },
-    { "UnexpectedIPError", 403, 0 },
-    { "ExpiredToken", 400, 0 },
-    { "InvalidToken", 400, 0 },
-    { "TokenRefreshRequired", 400, 0 },
-    { "AccessControlListNotSupported", 400, 0 },
-    { "InvalidBucketAclWithObjectOwnership", 400, 0 },
-    { "KMS.DisabledException", 400, 0 },
-    { "KMS.InvalidKeyUsageException", 400, 0 },
-    { "KMS.KMSInvalidStateException", 400, 0 },
-    { "KMS.NotFoundException", 400, 0 },
-    { "AuthorizationHeaderMalformed", 400, 0 },
-    { "InvalidRequest", 400, 1 },
-    { "InvalidArgument", 400, 1 },
-    { "InvalidBucketName", 400, 0 },
-    { "EntityTooLarge", 400, 0 },
-    { "EntityTooSmall", 400, 0 },
-    { "BadDigest", 400, 0 },
-    { "InvalidDigest", 400, 0 },
-    { "InvalidAccessPoint", 400, 0 },
-    { "InvalidAccessPointAliasError", 400, 0 },
-    { "NoSuchKey", 404, 0 },
-    { "NoSuchBucket", 404, 0 },
-    { "NoSuchUpload", 404, 0 },
-    { "NoSuchAccessPoint", 404, 0 },
-    { "NoSuchVersion", 404, 0 },
-    { "NoSuchBucketPolicy", 404, 0 },
-    { "NotFound", 404, 1 },
-    { "MethodNotAllowed", 405, 1 },
-    { "PreconditionFailed", 412, 1 },
-    { "PermanentRedirect", 301, 0 },
-    { "TemporaryRedirect", 307, 1 },
-    { "InternalError", 500, 1 },
-    { "SlowDown", 503, 0 },
-    { "ServiceUnavailable", 503, 1 },
+    S3U_CODE("AccessDenied", 403, 0),
+    S3U_CODE("Forbidden", 403, 1),
+    S3U_CODE("AllAccessDisabled", 403, 0),
+    S3U_CODE("AccountProblem", 403, 0),
+    S3U_CODE("InvalidAccessKeyId", 403, 0),
+    S3U_CODE("SignatureDoesNotMatch", 403, 0),
+    S3U_CODE("RequestTimeTooSkewed", 403, 0),
+    S3U_CODE("InvalidObjectState", 403, 0),
+    S3U_CODE("InvalidSecurity", 403, 0),
+    S3U_CODE("InvalidPayer", 403, 0),
+    S3U_CODE("NotSignedUp", 403, 0),
+    S3U_CODE("MissingAuthenticationToken", 403, 1),
+    S3U_CODE("CrossLocationLoggingProhibited", 403, 0),
+    S3U_CODE("InvalidRegion", 403, 1),
+    S3U_CODE("UnauthorizedAccessError", 403, 0),
+    S3U_CODE("UnexpectedIPError", 403, 0),
+    S3U_CODE("ExpiredToken", 400, 0),
+    S3U_CODE("InvalidToken", 400, 0),
+    S3U_CODE("TokenRefreshRequired", 400, 0),
+    S3U_CODE("AccessControlListNotSupported", 400, 0),
+    S3U_CODE("InvalidBucketAclWithObjectOwnership", 400, 0),
+    S3U_CODE("KMS.DisabledException", 400, 0),
+    S3U_CODE("KMS.InvalidKeyUsageException", 400, 0),
+    S3U_CODE("KMS.KMSInvalidStateException", 400, 0),
+    S3U_CODE("KMS.NotFoundException", 400, 0),
+    S3U_CODE("AuthorizationHeaderMalformed", 400, 0),
+    S3U_CODE("InvalidRequest", 400, 1),
+    S3U_CODE("InvalidArgument", 400, 1),
+    S3U_CODE("InvalidBucketName", 400, 0),
+    S3U_CODE("EntityTooLarge", 400, 0),
+    S3U_CODE("EntityTooSmall", 400, 0),
+    S3U_CODE("BadDigest", 400, 0),
+    S3U_CODE("InvalidDigest", 400, 0),
+    S3U_CODE("InvalidAccessPoint", 400, 0),
+    S3U_CODE("InvalidAccessPointAliasError", 400, 0),
+    S3U_CODE("NoSuchKey", 404, 0),
+    S3U_CODE("NoSuchBucket", 404, 0),
+    S3U_CODE("NoSuchUpload", 404, 0),
+    S3U_CODE("NoSuchAccessPoint", 404, 0),
+    S3U_CODE("NoSuchVersion", 404, 0),
+    S3U_CODE("NoSuchBucketPolicy", 404, 0),
+    S3U_CODE("NotFound", 404, 1),
+    S3U_CODE("MethodNotAllowed", 405, 1),
+    S3U_CODE("PreconditionFailed", 412, 1),
+    S3U_CODE("PermanentRedirect", 301, 0),
+    S3U_CODE("TemporaryRedirect", 307, 1),
+    S3U_CODE("InternalError", 500, 1),
+    S3U_CODE("SlowDown", 503, 0),
+    S3U_CODE("ServiceUnavailable", 503, 1),
 };
 
 
@@ -94,9 +97,11 @@ lookup(const char *p, size_t len)
         return NULL;
     }
 
-    /* the first byte rules out most of the table without a strlen */
+    /* the length and the first byte rule out most of the table */
     for (i = 0; i < sizeof(s3u_codes) / sizeof(s3u_codes[0]); i++) {
-        if (s3u_codes[i].code[0] == p[0] && s3u_eq(p, len, s3u_codes[i].code)) {
+        if (s3u_codes[i].len == len && s3u_codes[i].code[0] == p[0]
+            && memcmp(p, s3u_codes[i].code, len) == 0)
+        {
             return &s3u_codes[i];
         }
     }
@@ -126,16 +131,41 @@ s3u_known_code(const char *p, size_t len)
 }
 
 
-/* s starts with pfx; a prefix ending in ':' needs an action after it */
-static int
-prefix(const s3u_span_t *s, const char *pfx)
-{
-    size_t  n;
+/* the span is the string literal lit: its length is a constant, so the
+ * comparison is a few instructions, not a strlen and a memcmp call */
+#define span_is(s, lit)                                                       \
+    ((s)->len == S3U_LEN(lit) && memcmp((s)->data, lit, S3U_LEN(lit)) == 0)
 
-    n = strlen(pfx);
-    return (s->len > n || (s->len == n && pfx[n - 1] != ':'))
-           && strncasecmp(s->data, pfx, n) == 0;
+
+/* s starts with pfx (n bytes), ASCII letters in either case, as
+ * strncasecmp in the C locale; a prefix ending in ':' needs an action
+ * after it */
+static int
+prefix_n(const s3u_span_t *s, const char *pfx, size_t n)
+{
+    size_t  i;
+    int     a, b;
+
+    if (!(s->len > n || (s->len == n && pfx[n - 1] != ':'))) {
+        return 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        a = (unsigned char) s->data[i];
+        b = (unsigned char) pfx[i];
+        if (a != b) {
+            /* the same letter in the other case, or a mismatch */
+            a |= 0x20;
+            if (a != (b | 0x20) || a < 'a' || a > 'z') {
+                return 0;
+            }
+        }
+    }
+
+    return 1;
 }
+
+#define prefix(s, lit)  prefix_n(s, lit, S3U_LEN(lit))
 
 
 /* the message without surrounding whitespace and trailing periods */
@@ -156,16 +186,23 @@ trimmed(const s3u_span_t *msg)
 
 /* S3's other fixed AccessDenied messages (presigned URLs, anonymous
  * multipart uploads): S3's own words, so as good as the bare text */
-static const char *const  s3u_denied_messages[] = {
-    "Access Denied",
-    "Request has expired",
-    "There were headers present in the request which were not signed",
-    "Anonymous users cannot initiate multipart uploads",
-    "Anonymous users cannot copy objects",
-    "Invalid date (should be seconds since epoch)",
-    "Query-string authentication version 4 requires the X-Amz-Algorithm,"
-    " X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders,"
-    " and X-Amz-Expires parameters",
+#define S3U_TEXT(text)  { text, S3U_LEN(text) }
+
+static const struct {
+    const char  *text;
+    size_t       len;
+} s3u_denied_messages[] = {
+    S3U_TEXT("Access Denied"),
+    S3U_TEXT("Request has expired"),
+    S3U_TEXT("There were headers present in the request which were not"
+             " signed"),
+    S3U_TEXT("Anonymous users cannot initiate multipart uploads"),
+    S3U_TEXT("Anonymous users cannot copy objects"),
+    S3U_TEXT("Invalid date (should be seconds since epoch)"),
+    S3U_TEXT("Query-string authentication version 4 requires the"
+             " X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature,"
+             " X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires"
+             " parameters"),
 };
 
 
@@ -182,8 +219,8 @@ s3_denied_message(const s3u_span_t *msg)
     for (i = 0; i < sizeof(s3u_denied_messages) / sizeof(s3u_denied_messages[0]);
          i++)
     {
-        n = strlen(s3u_denied_messages[i]);
-        if (t.len >= n && memcmp(t.data, s3u_denied_messages[i], n) == 0
+        n = s3u_denied_messages[i].len;
+        if (t.len >= n && memcmp(t.data, s3u_denied_messages[i].text, n) == 0
             && (i > 0 || t.len == n))
         {
             return 1;
@@ -201,42 +238,48 @@ no_message(const s3u_span_t *msg)
     s3u_span_t  t;
 
     t = trimmed(msg);
-    return t.len == 0 || s3u_eq(t.data, t.len, "null");
+    return t.len == 0 || span_is(&t, "null");
 }
+
+
+/* the services a denial can belong to, each padded with NULs to 4 bytes:
+ * copied with one fixed-size store */
+static const char  s3u_service_s3[4] = "s3";
+static const char  s3u_service_kms[4] = "kms";
+static const char  s3u_service_sts[4] = "sts";
 
 
 /* the service a denial belongs to, or NULL when it is none of ours */
 static const char *
-denial_service(const s3u_form_t *form, const s3u_message_t *m, int has_msg,
-    int head_code)
+denial_service(const s3u_form_t *form, const s3u_span_t *msg,
+    const s3u_message_t *m, int has_msg, int head_code)
 {
     if (has_msg) {
         if (prefix(&m->action, "s3:") && form->origin != S3U_ORIGIN_STS) {
-            return "s3";
+            return s3u_service_s3;
         }
         if (prefix(&m->action, "kms:") && form->origin != S3U_ORIGIN_STS) {
-            return "kms";
+            return s3u_service_kms;
         }
         if (prefix(&m->action, "sts:AssumeRole")
             && form->origin != S3U_ORIGIN_S3)
         {
-            return "sts";
+            return s3u_service_sts;
         }
         return NULL;
     }
 
     if (form->origin == S3U_ORIGIN_S3) {
-        return "s3";
+        return s3u_service_s3;
     }
 
     /* a form that does not name its service: S3's bare text, or a
      * made-up HEAD code the SDK reported with a 403 */
     if (form->origin == S3U_ORIGIN_UNKNOWN
         && (head_code ? form->status == 403
-                      : (no_message(&form->message)
-                         || s3_denied_message(&form->message))))
+                      : (no_message(msg) || s3_denied_message(msg))))
     {
-        return "s3";
+        return s3u_service_s3;
     }
 
     return NULL;
@@ -261,13 +304,16 @@ fill_message(const s3u_message_t *m, s3u_finding_t *out)
 }
 
 
-static void
-fill_ids(const s3u_form_t *form, s3u_finding_t *out)
+/*
+ * The code is copied from the table entry it was matched against: what
+ * s3u_field_set would make of the matched bytes, as a code has nothing to
+ * trim, fold or drop.  The other values go through s3u_field_set, which
+ * takes a NULL span as "".
+ */
+static inline void
+fill_ids(const s3u_form_t *form, const s3u_span_t *msg, s3u_finding_t *out)
 {
-    s3u_field_set(out->code, sizeof(out->code),
-                  form->code.data, form->code.len);
-    s3u_field_set(out->message, sizeof(out->message),
-                  form->message.data, form->message.len);
+    s3u_field_set(out->message, sizeof(out->message), msg->data, msg->len);
     s3u_field_set(out->request_id, sizeof(out->request_id),
                   form->request_id.data, form->request_id.len);
     s3u_field_set(out->host_id, sizeof(out->host_id),
@@ -275,65 +321,72 @@ fill_ids(const s3u_form_t *form, s3u_finding_t *out)
 }
 
 
-/* empty spans point at "" so that no pointer arithmetic starts at NULL */
-static void
-no_null_spans(s3u_form_t *form)
-{
-    s3u_span_t  *spans[4];
-    size_t       i;
-
-    spans[0] = &form->code;
-    spans[1] = &form->message;
-    spans[2] = &form->request_id;
-    spans[3] = &form->host_id;
-
-    for (i = 0; i < 4; i++) {
-        if (spans[i]->data == NULL) {
-            *spans[i] = s3u_span("", 0);
-        }
-    }
-}
+/* the codes of a denial, padded with NULs to 16 bytes: copied with one
+ * fixed-size store into a zeroed field */
+static const char  s3u_denial_codes[][16] = {
+    "AccessDenied", "Forbidden", "403",
+};
 
 
 int
-s3u_judge(const s3u_form_t *given, s3u_finding_t *out)
+s3u_judge(const s3u_form_t *form, s3u_finding_t *out)
 {
     int                head_code, has_msg;
-    const char        *service;
-    s3u_form_t         copy;
+    const char        *service, *code;
+    s3u_span_t         msg;
     s3u_message_t      m;
     const s3u_code_t  *c;
-    const s3u_form_t  *form;
-
-    copy = *given;
-    no_null_spans(&copy);
-    form = &copy;
 
     memset(out, 0, sizeof(*out));
     out->parsed = 1;
     out->format = form->format;
 
-    if (form->origin == S3U_ORIGIN_OTHER || form->code.len == 0) {
+    /* a span without data is empty, and its data must not be NULL for the
+     * pointer arithmetic of the readers below */
+    if (form->origin == S3U_ORIGIN_OTHER || form->code.data == NULL
+        || form->code.len == 0)
+    {
         return 1;
     }
 
-    has_msg = s3u_message_parse(form->message.data,
-                                form->message.data + form->message.len, &m);
+    msg = form->message.data != NULL ? form->message : s3u_span("", 0);
 
-    head_code = (s3u_eq(form->code.data, form->code.len, "Forbidden")
-                 || s3u_eq(form->code.data, form->code.len, "403"))
-                && (form->status == 0 || form->status == 403);
+    has_msg = s3u_message_parse(msg.data, msg.data + msg.len, &m);
 
-    if (s3u_eq(form->code.data, form->code.len, "AccessDenied") || head_code) {
-        service = denial_service(form, &m, has_msg, head_code);
+    /* AccessDenied; Forbidden and 403 are the HEAD codes SDKs make up,
+     * and count only with no status or a 403 */
+    if (span_is(&form->code, "AccessDenied")) {
+        code = s3u_denial_codes[0];
+        head_code = 0;
+
+    } else if (form->status != 0 && form->status != 403) {
+        code = NULL;
+        head_code = 0;
+
+    } else if (span_is(&form->code, "Forbidden")) {
+        code = s3u_denial_codes[1];
+        head_code = 1;
+
+    } else if (span_is(&form->code, "403")) {
+        code = s3u_denial_codes[2];
+        head_code = 1;
+
+    } else {
+        code = NULL;
+        head_code = 0;
+    }
+
+    if (code != NULL) {
+        service = denial_service(form, &msg, &m, has_msg, head_code);
         if (service == NULL) {
             return 1;
         }
 
         out->verdict = S3U_VERDICT_DENIAL;
         out->s3_status = 403;
-        strcpy(out->service, service);
-        fill_ids(form, out);
+        memcpy(out->service, service, 4);
+        memcpy(out->code, code, 16);
+        fill_ids(form, &msg, out);
         if (has_msg) {
             fill_message(&m, out);
         }
@@ -350,34 +403,40 @@ s3u_judge(const s3u_form_t *given, s3u_finding_t *out)
 
     out->verdict = S3U_VERDICT_S3_ERROR;
     out->s3_status = c->status;
-    strcpy(out->service, "s3");
-    fill_ids(form, out);
+    memcpy(out->service, s3u_service_s3, 4);
+    memcpy(out->code, c->code, c->len);
+    fill_ids(form, &msg, out);
 
     return 1;
 }
 
 
 /* S3's fixed messages, for SDKs that print the message but not the code */
+#define S3U_MESSAGE(text, code)  { text, S3U_LEN(text), code }
+
 static const struct {
     const char  *message;
+    size_t       len;
     const char  *code;
 } s3u_messages[] = {
-    { "The specified key does not exist", "NoSuchKey" },
-    { "The specified bucket does not exist", "NoSuchBucket" },
-    { "The AWS Access Key Id you provided does not exist in our records",
-      "InvalidAccessKeyId" },
-    { "The request signature we calculated does not match the signature "
-      "you provided", "SignatureDoesNotMatch" },
-    { "The provided token has expired", "ExpiredToken" },
-    { "The provided token is malformed or otherwise invalid",
-      "InvalidToken" },
-    { "The difference between the request time and the current time is too "
-      "large", "RequestTimeTooSkewed" },
-    { "All access to this object has been disabled", "AllAccessDisabled" },
-    { "The operation is not valid for the object's storage class",
-      "InvalidObjectState" },
-    { "The bucket does not allow ACLs", "AccessControlListNotSupported" },
-    { "There is a problem with your AWS account", "AccountProblem" },
+    S3U_MESSAGE("The specified key does not exist", "NoSuchKey"),
+    S3U_MESSAGE("The specified bucket does not exist", "NoSuchBucket"),
+    S3U_MESSAGE("The AWS Access Key Id you provided does not exist in our"
+                " records", "InvalidAccessKeyId"),
+    S3U_MESSAGE("The request signature we calculated does not match the"
+                " signature you provided", "SignatureDoesNotMatch"),
+    S3U_MESSAGE("The provided token has expired", "ExpiredToken"),
+    S3U_MESSAGE("The provided token is malformed or otherwise invalid",
+                "InvalidToken"),
+    S3U_MESSAGE("The difference between the request time and the current"
+                " time is too large", "RequestTimeTooSkewed"),
+    S3U_MESSAGE("All access to this object has been disabled",
+                "AllAccessDisabled"),
+    S3U_MESSAGE("The operation is not valid for the object's storage class",
+                "InvalidObjectState"),
+    S3U_MESSAGE("The bucket does not allow ACLs",
+                "AccessControlListNotSupported"),
+    S3U_MESSAGE("There is a problem with your AWS account", "AccountProblem"),
 };
 
 
@@ -401,13 +460,13 @@ s3u_code_from_message(const char *p, size_t len, int status)
     } else if (s3_denied_message(&msg)) {
         return "AccessDenied";
     } else if (status == 403
-               && (no_message(&msg) || s3u_eq(p, len, "Forbidden")))
+               && (no_message(&msg) || span_is(&msg, "Forbidden")))
     {
         return "Forbidden";
     }
 
     for (i = 0; i < sizeof(s3u_messages) / sizeof(s3u_messages[0]); i++) {
-        n = strlen(s3u_messages[i].message);
+        n = s3u_messages[i].len;
         if (len >= n && memcmp(p, s3u_messages[i].message, n) == 0) {
             return s3u_messages[i].code;
         }
