@@ -17,6 +17,12 @@
  * keys that carry ARNs or ids (DESIGN.md section 3).  The problem+json
  * body must be valid UTF-8 and parse as a JSON object.  The dictionary writer is also driven
  * directly with keys and values from the input.
+ *
+ * The encoders and s3u_field_set copy runs of bytes found 16 at a time;
+ * each is also held to a byte-at-a-time reference written here: the
+ * header must be exactly what the reference writes, and s3u_field_set
+ * must give exactly the reference's bytes, at every size around the
+ * value's length and in place.
  */
 
 #include <stdint.h>
@@ -26,6 +32,7 @@
 #include <cjson/cJSON.h>
 
 #include "detect/s3u_detect.h"
+#include "detect/s3u_scan.h"
 #include "detect/s3u_sfv.h"
 
 #include "fuzz_util.h"
@@ -168,6 +175,265 @@ fuzz_sfv_parse(const char *s, char keys[][64], size_t *nkeys)
 }
 
 
+/* --- byte-at-a-time references ------------------------------------------- */
+
+/* appends s to out at *n, when it fits in size with its NUL */
+static int
+fuzz_put(char *out, size_t size, size_t *n, const char *s, size_t len)
+{
+    if (*n + len + 1 > size) {
+        return 0;
+    }
+    memcpy(out + *n, s, len);
+    *n += len;
+    out[*n] = '\0';
+    return 1;
+}
+
+/* one member as the header writes it: a token, else an sf-string of the
+ * bytes 0x20-0x7E, else nothing; 0 when it does not fit */
+static int
+fuzz_ref_member(char *out, size_t size, size_t *n, const char *key,
+    const char *value, int token_ok)
+{
+    size_t       i;
+    int          token, any;
+    char         esc[2];
+    const char  *p;
+
+    token = token_ok && (fuzz_alpha((unsigned char) value[0])
+                         || value[0] == '*');
+    any = 0;
+    for (p = value; *p; p++) {
+        if (p > value && !fuzz_tchar((unsigned char) *p) && *p != ':'
+            && *p != '/')
+        {
+            token = 0;
+        }
+        if ((unsigned char) *p >= 0x20 && (unsigned char) *p <= 0x7e) {
+            any = 1;
+        }
+    }
+    if (!any) {
+        return 1;                           /* no member */
+    }
+
+    if ((*n > 0 && !fuzz_put(out, size, n, ", ", 2))
+        || !fuzz_put(out, size, n, key, strlen(key))
+        || !fuzz_put(out, size, n, "=", 1))
+    {
+        return 0;
+    }
+
+    if (token) {
+        return fuzz_put(out, size, n, value, strlen(value));
+    }
+
+    if (!fuzz_put(out, size, n, "\"", 1)) {
+        return 0;
+    }
+    for (i = 0; value[i]; i++) {
+        if ((unsigned char) value[i] < 0x20 || (unsigned char) value[i] > 0x7e) {
+            continue;
+        }
+        esc[0] = '\\';
+        esc[1] = value[i];
+        if ((value[i] == '"' || value[i] == '\\')
+            ? !fuzz_put(out, size, n, esc, 2)
+            : !fuzz_put(out, size, n, value + i, 1))
+        {
+            return 0;
+        }
+    }
+    return fuzz_put(out, size, n, "\"", 1);
+}
+
+/* the S3-Denial header by the references; its length, 0 when none */
+static size_t
+fuzz_ref_header(const s3u_finding_t *f, int upstream, s3u_expose_e expose,
+    char *out, size_t size)
+{
+    size_t  n;
+    char    num[24];
+    int     ok;
+
+    n = 0;
+    out[0] = '\0';
+
+    if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE) {
+        return 0;
+    }
+
+    snprintf(num, sizeof(num), "%d", upstream);
+
+    ok = fuzz_ref_member(out, size, &n, "code", f->code, 1)
+         && fuzz_ref_member(out, size, &n, "service", f->service, 1)
+         && fuzz_ref_member(out, size, &n, "layer", f->layer, 1)
+         && fuzz_ref_member(out, size, &n, "source",
+                            s3u_source_name(f->source), 1)
+         && fuzz_ref_member(out, size, &n, "decision",
+                            s3u_decision_token(f->decision), 1)
+         && (upstream <= 0
+             || ((n == 0 || fuzz_put(out, size, &n, ", ", 2))
+                 && fuzz_put(out, size, &n, "upstream-status=", 16)
+                 && fuzz_put(out, size, &n, num, strlen(num))))
+         && fuzz_ref_member(out, size, &n, "request-id", f->request_id, 0);
+
+    if (ok && expose == S3U_EXPOSE_FULL) {
+        ok = fuzz_ref_member(out, size, &n, "host-id", f->host_id, 0)
+             && fuzz_ref_member(out, size, &n, "principal", f->principal, 0)
+             && fuzz_ref_member(out, size, &n, "action", f->action, 0)
+             && fuzz_ref_member(out, size, &n, "resource", f->resource, 0)
+             && fuzz_ref_member(out, size, &n, "statement", f->statement, 0)
+             && fuzz_ref_member(out, size, &n, "reason", f->reason, 0);
+    }
+
+    if (!ok) {
+        out[0] = '\0';
+        return 0;
+    }
+
+    return n;
+}
+
+/* s3u_field_set as its header describes it, one byte at a time */
+static size_t
+fuzz_ref_field_set(char *dst, size_t size, const char *src, size_t len)
+{
+    size_t          n, run, room;
+    int             pending_space;
+    unsigned char   c;
+    const char     *p, *end;
+
+    if (size == 0) {
+        return 0;
+    }
+    if (src == NULL) {
+        dst[0] = '\0';
+        return 0;
+    }
+
+    n = 0;
+    pending_space = 0;
+    p = src;
+    end = src + len;
+
+    while (p < end) {
+        c = (unsigned char) *p;
+
+        if (c <= 0x20 || c == 0x7f) {
+            if (c == ' ' || (c >= '\t' && c <= '\r')) {
+                pending_space = (n > 0);
+            }
+            p++;
+            continue;
+        }
+
+        /* a run of kept bytes; cut, when it does not fit, before a
+         * continuation byte, and then with no space before nothing */
+        for (run = 1; p + run < end; run++) {
+            c = (unsigned char) p[run];
+            if (c <= 0x20 || c == 0x7f) {
+                break;
+            }
+        }
+
+        room = size - 1 - n;
+        if (room <= (size_t) pending_space) {
+            break;
+        }
+        room -= pending_space;
+
+        if (run > room) {
+            run = room;
+            while (run > 0 && ((unsigned char) p[run] & 0xc0) == 0x80) {
+                run--;
+            }
+            if (run == 0) {
+                break;
+            }
+            end = p + run;
+        }
+
+        if (pending_space) {
+            dst[n++] = ' ';
+            pending_space = 0;
+        }
+        memmove(dst + n, p, run);
+        n += run;
+        p += run;
+    }
+
+    dst[n] = '\0';
+    return n;
+}
+
+/* s3u_field_set against the reference on one piece: exact-size heap
+ * buffers (an overrun is ASan's), sizes around the piece's length and
+ * the fields', and in place */
+static void
+fuzz_check_field_set(const uint8_t *data, size_t len, size_t salt)
+{
+    static const size_t  fixed[] = { 1, 2, 9, 16, 17, 64, 128, 256, 1024 };
+    size_t               sizes[16], i, k, na, nb;
+    char                *src, *a, *b;
+
+    k = 0;
+    for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        sizes[k++] = fixed[i];
+    }
+    sizes[k++] = len + 1;
+    sizes[k++] = len;
+    sizes[k++] = len > 1 ? len - 1 : 1;
+    sizes[k++] = len / 2 + 1;
+    sizes[k++] = salt % (len + 2) + 1;
+
+    src = malloc(len ? len : 1);
+    if (src == NULL) {
+        abort();
+    }
+    if (len) {
+        memcpy(src, data, len);
+    }
+
+    for (i = 0; i < k; i++) {
+        if (sizes[i] == 0) {
+            continue;
+        }
+        a = malloc(sizes[i]);
+        b = malloc(sizes[i]);
+        if (a == NULL || b == NULL) {
+            abort();
+        }
+        memset(a, 0x5a, sizes[i]);
+        memset(b, 0x5a, sizes[i]);
+        na = fuzz_ref_field_set(a, sizes[i], src, len);
+        nb = s3u_field_set(b, sizes[i], src, len);
+        FUZZ_CHECK(na == nb && memcmp(a, b, sizes[i]) == 0,
+                   "field_set (len %zu, size %zu) gave %zu bytes, the"
+                   " reference %zu", len, sizes[i], nb, na);
+
+        if (sizes[i] >= len) {
+            memset(a, 0x5a, sizes[i]);
+            if (len) {
+                memcpy(a, src, len);
+            }
+            memcpy(b, a, sizes[i]);
+            na = fuzz_ref_field_set(a, sizes[i], a, len);
+            nb = s3u_field_set(b, sizes[i], b, len);
+            FUZZ_CHECK(na == nb && memcmp(a, b, sizes[i]) == 0,
+                       "field_set in place (len %zu, size %zu) gave %zu"
+                       " bytes, the reference %zu", len, sizes[i], nb, na);
+        }
+
+        free(a);
+        free(b);
+    }
+
+    free(src);
+}
+
+
 static const char *const fuzz_full_only[] = {
     "host-id", "principal", "action", "resource", "statement", "reason",
     "message",
@@ -176,7 +442,7 @@ static const char *const fuzz_full_only[] = {
 static void
 fuzz_check_header(const s3u_finding_t *f, int upstream, s3u_expose_e expose)
 {
-    char         keys[FUZZ_SFV_MAX_KEYS][64], *buf, *small;
+    char         keys[FUZZ_SFV_MAX_KEYS][64], *buf, *small, *ref;
     size_t       len, len2, nkeys, i, j, cut;
     const char  *bad;
 
@@ -187,6 +453,16 @@ fuzz_check_header(const s3u_finding_t *f, int upstream, s3u_expose_e expose)
 
     len = s3u_denial_header(f, upstream, expose, buf, 8192);
     FUZZ_CHECK(len < 8192, "length %zu does not fit the buffer", len);
+
+    ref = malloc(8192);
+    if (ref == NULL) {
+        abort();
+    }
+    len2 = fuzz_ref_header(f, upstream, expose, ref, 8192);
+    FUZZ_CHECK(len == len2 && strcmp(buf, ref) == 0,
+               "header differs from the reference:\n  [%s]\n  [%s]", buf,
+               ref);
+    free(ref);
 
     if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE) {
         FUZZ_CHECK(len == 0, "header written at expose none or for no verdict");
@@ -404,6 +680,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_encode_all(&f, 500);
 
     fuzz_raw_finding(data, size);
+
+    /* the field copy every value goes through, on the whole input and on
+     * its first bytes */
+    fuzz_check_field_set(data, size, size > 0 ? data[0] : 0);
+    if (size > 4) {
+        fuzz_check_field_set(data + 1, data[1] % (size - 1), data[2]);
+    }
 
     return 0;
 }

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "detect/s3u_detect.h"
+#include "detect/s3u_detect_int.h"
+#include "detect/s3u_scan.h"
 #include "detect/s3u_sfv.h"
 #include "unit.h"
 
@@ -920,6 +922,307 @@ test_fuzz_regressions(void)
     UNIT_STR(verdict(&f), "none", "no principal, no valid action: no denial");
 }
 
+/* --- s3u_field_set: the fast paths against the byte-at-a-time version ---- */
+
+/*
+ * s3u_field_set as it was before the runs were searched 16 bytes at a
+ * time: the reference the fast paths must match byte for byte, including
+ * the bytes of dst they leave alone.
+ */
+static size_t
+ref_field_set(char *dst, size_t size, const char *src, size_t len)
+{
+    size_t          n, run, room;
+    int             pending_space;
+    unsigned char   c;
+    const char     *p, *end;
+
+    if (size == 0) {
+        return 0;
+    }
+    if (src == NULL) {
+        dst[0] = '\0';
+        return 0;
+    }
+
+    n = 0;
+    pending_space = 0;
+    p = src;
+    end = src + len;
+
+    while (p < end) {
+        c = (unsigned char) *p;
+
+        if (s3u_ctype_is(c, S3U_CT_CONTROL | S3U_CT_SPACE)) {
+            if (s3u_ctype_is(c, S3U_CT_SPACE)) {
+                pending_space = (n > 0);
+            }
+            p++;
+            continue;
+        }
+
+        for (run = 1; p + run < end; run++) {
+            if (s3u_ctype_is(p[run], S3U_CT_CONTROL | S3U_CT_SPACE)) {
+                break;
+            }
+        }
+
+        room = size - 1 - n;
+        if (room <= (size_t) pending_space) {
+            break;
+        }
+        room -= pending_space;
+
+        if (run > room) {
+            run = room;
+            while (run > 0 && ((unsigned char) p[run] & 0xc0) == 0x80) {
+                run--;
+            }
+            if (run == 0) {
+                break;
+            }
+            end = p + run;
+        }
+
+        if (pending_space) {
+            dst[n++] = ' ';
+            pending_space = 0;
+        }
+
+        memmove(dst + n, p, run);
+        n += run;
+        p += run;
+    }
+
+    dst[n] = '\0';
+
+    return n;
+}
+
+
+/* both versions on an exact-size copy of src, into buffers filled with a
+ * marker (and in place); 1 when every byte agrees */
+static int
+field_set_agrees(const char *src, size_t len, size_t size)
+{
+    char    *copy, a[1200], b[1200];
+    size_t   na, nb;
+
+    if (size > sizeof(a) || len > sizeof(a)) {
+        return 0;
+    }
+
+    copy = malloc(len ? len : 1);
+    memcpy(copy, src, len);
+
+    memset(a, 0x5a, sizeof(a));
+    memset(b, 0x5a, sizeof(b));
+    na = ref_field_set(a, size, copy, len);
+    nb = s3u_field_set(b, size, copy, len);
+    free(copy);
+
+    if (na != nb || memcmp(a, b, sizeof(a)) != 0) {
+        return 0;
+    }
+
+    if (size < len) {
+        return 1;
+    }
+
+    /* in place, as the XML reader does */
+    memset(a, 0x5a, sizeof(a));
+    memcpy(a, src, len);
+    memcpy(b, a, sizeof(b));
+    na = ref_field_set(a, size, a, len);
+    nb = s3u_field_set(b, size, b, len);
+
+    return na == nb && memcmp(a, b, sizeof(a)) == 0;
+}
+
+
+static void
+test_field_set_fast_paths(void)
+{
+    static const char  specials[] = {
+        ' ', '\t', '\n', '\r', '\x01', '\x7f', '\0', '"',
+        (char) 0xc3, (char) 0xa9, (char) 0xf0, (char) 0x80, (char) 0xff,
+    };
+    char          src[200], buf[256];
+    size_t        len, i, k, s, size, bad, runs;
+    const size_t  sizes[] = { 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64,
+                              128, 1024 };
+
+    /* every length up to beyond 4 windows of 16, one special byte at every
+     * position, every size around the windows and the length: the search
+     * windows (16 at p, the last 16, two of 8, the last 8, bytes) all meet
+     * a stop at each of their positions, and cuts land on every byte */
+    bad = runs = 0;
+    for (len = 0; len <= 70; len++) {
+        for (i = 0; i < len; i++) {
+            src[i] = (char) ('a' + i % 26);
+        }
+        for (k = 0; k <= len; k++) {
+            for (s = 0; s < sizeof(specials); s++) {
+                if (k < len) {
+                    src[k] = specials[s];
+                }
+                for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]) + 3; i++) {
+                    size = i < sizeof(sizes) / sizeof(sizes[0]) ? sizes[i]
+                         : len + (i - sizeof(sizes) / sizeof(sizes[0]));
+                    if (size == 0) {
+                        continue;
+                    }
+                    runs++;
+                    bad += !field_set_agrees(src, len, size);
+                }
+                if (k < len) {
+                    src[k] = (char) ('a' + k % 26);
+                }
+            }
+        }
+    }
+    UNIT_OK(bad == 0 && runs > 100000,
+            "field_set matches the byte-at-a-time version: %zu of %zu differ",
+            bad, runs);
+
+    /* two specials: single and double spaces, space and control, a UTF-8
+     * sequence cut by a control byte */
+    bad = runs = 0;
+    for (len = 2; len <= 40; len++) {
+        memset(src, 'x', len);
+        for (k = 0; k + 1 < len; k++) {
+            for (s = 0; s < sizeof(specials); s++) {
+                for (i = 0; i < sizeof(specials); i++) {
+                    src[k] = specials[s];
+                    src[k + 1] = specials[i];
+                    runs += 3;
+                    bad += !field_set_agrees(src, len, len + 1);
+                    bad += !field_set_agrees(src, len, len / 2 + 1);
+                    bad += !field_set_agrees(src, len, 9);
+                    src[k] = src[k + 1] = 'x';
+                }
+            }
+        }
+    }
+    UNIT_OK(bad == 0, "field_set with two special bytes: %zu of %zu differ",
+            bad, runs);
+
+    /* the cases the fast paths were written for, spelled out */
+    memset(src, 'A', 100);
+    src[100] = '\x01';
+    memcpy(src + 101, "tail", 4);
+    UNIT_INT(s3u_field_set(buf, sizeof(buf), src, 105), 104,
+             "long ASCII run, a control byte, a run: one value");
+    UNIT_OK(memcmp(buf, src, 100) == 0 && strcmp(buf + 100, "tail") == 0,
+            "the control byte is dropped, the runs joined");
+
+    memset(src, 'A', 40);
+    memcpy(src + 40, "\xc3\xa9" "B", 3);
+    UNIT_INT(s3u_field_set(buf, 42, src, 43), 40,
+             "a cut on a UTF-8 lead byte after a long run: the character"
+             " is left out");
+    UNIT_INT(s3u_field_set(buf, 43, src, 43), 42,
+             "with room for it: kept whole");
+    UNIT_OK(memcmp(buf + 40, "\xc3\xa9", 3) == 0, "and terminated after it");
+
+    memset(src, 'A', 30);
+    memcpy(src + 30, "\xf0\x9f\x98\x80" "B", 5);
+    for (size = 31; size <= 34; size++) {
+        s3u_field_set(buf, size, src, 35);
+        UNIT_INT(strlen(buf), 30,
+                 "a 4-byte sequence cut at size %zu: backed off whole", size);
+    }
+
+    memset(src, 'A', 20);
+    memcpy(src + 20, " BCD", 4);
+    UNIT_INT(s3u_field_set(buf, 22, src, 24), 20,
+             "a cut right after a single space inside a run: no trailing"
+             " space");
+    UNIT_INT(s3u_field_set(buf, 23, src, 24), 22,
+             "one byte more: the space and the byte after it");
+
+    memcpy(src, "Access Denied", 13);
+    UNIT_INT(s3u_field_set(buf, sizeof(buf), src, 13), 13,
+             "S3's message: one run with its space");
+    UNIT_STR(buf, "Access Denied", "copied as it is");
+
+    memcpy(src, "Access  Denied ", 15);
+    s3u_field_set(buf, sizeof(buf), src, 15);
+    UNIT_STR(buf, "Access Denied", "a double space folded, a trailing one"
+             " dropped");
+
+    UNIT_INT(s3u_field_set(buf, sizeof(buf), "", 0), 0, "empty value");
+    UNIT_STR(buf, "", "empty value: empty field");
+}
+
+
+/* --- the judge --------------------------------------------------------- */
+
+static void
+test_judge(void)
+{
+    char           junk[sizeof(s3u_finding_t)];
+    s3u_form_t     form;
+    s3u_finding_t  a, b;
+
+    memset(&form, 0, sizeof(form));
+    form.format = "test";
+    form.origin = S3U_ORIGIN_S3;
+    form.code = s3u_span("AccessDenied", 12);
+    form.message = s3u_span("Access Denied", 13);
+    form.request_id = s3u_span("4Y5GQ1WJ8W1XJ0J5", 16);
+    form.host_id = s3u_span(NULL, 7);
+
+    /* the finding is the same whatever was in it before: no byte left */
+    memset(junk, 0xa5, sizeof(junk));
+    memcpy(&a, junk, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    s3u_judge(&form, &a);
+    s3u_judge(&form, &b);
+    UNIT_OK(memcmp(&a, &b, sizeof(a)) == 0,
+            "judge: the same finding over garbage and over zeroes");
+    UNIT_STR(a.code, "AccessDenied", "judge: the code");
+    UNIT_STR(a.service, "s3", "judge: the service");
+    UNIT_STR(a.message, "Access Denied", "judge: the message");
+    UNIT_STR(a.request_id, "4Y5GQ1WJ8W1XJ0J5", "judge: the request id");
+    UNIT_STR(a.host_id, "", "judge: a span without data is empty");
+
+    form.code = s3u_span(NULL, 12);
+    s3u_judge(&form, &a);
+    UNIT_STR(verdict(&a), "none", "judge: a code without data is no code");
+    UNIT_INT(a.parsed, 1, "judge: still parsed");
+
+    form.code = s3u_span("Forbidden", 9);
+    form.origin = S3U_ORIGIN_UNKNOWN;
+    form.status = 403;
+    form.message = s3u_span(NULL, 0);
+    s3u_judge(&form, &a);
+    UNIT_STR(verdict(&a), "denial", "judge: Forbidden with a 403 is a denial");
+    UNIT_STR(a.code, "Forbidden", "judge: its code");
+
+    form.status = 500;
+    form.origin = S3U_ORIGIN_S3;
+    s3u_judge(&form, &a);
+    UNIT_STR(verdict(&a), "s3-error",
+             "judge: Forbidden with a 500 from S3 is an s3-error");
+    UNIT_INT(a.s3_status, 403, "judge: with the table's status");
+
+    form.code = s3u_span("KMS.NotFoundException", 21);
+    s3u_judge(&form, &a);
+    UNIT_STR(a.code, "KMS.NotFoundException", "judge: a code from the table");
+
+    form.code = s3u_span("SlowDown", 8);
+    form.message = s3u_span("User: x is not authorized to perform: S3:GetObject",
+                            50);
+    s3u_judge(&form, &a);
+    UNIT_STR(verdict(&a), "s3-error",
+             "judge: an s3: action in any case keeps an s3-error");
+    form.message = s3u_span("User: x is not authorized to perform: s4:GetObject",
+                            50);
+    s3u_judge(&form, &a);
+    UNIT_STR(verdict(&a), "none", "judge: another prefix does not");
+}
+
 
 static void
 test_nested_json_strings(void)
@@ -981,6 +1284,8 @@ main(void)
     test_nested_json_strings();
     test_fuzz_regressions();
     test_status_table();
+    test_field_set_fast_paths();
+    test_judge();
 
     return UNIT_DONE();
 }

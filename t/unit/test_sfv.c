@@ -502,6 +502,199 @@ test_problem(void)
     cJSON_Delete(o);
 }
 
+/* --- the fast writers against the byte-at-a-time encoders ----------------- */
+
+/* key="value" as the writer encoded it one byte at a time (RFC 8941
+ * sf-string: 0x20-0x7E, '"' and '\\' escaped, the rest dropped) */
+static void
+ref_sf_string(char *out, const char *key, const char *value)
+{
+    const char  *p;
+
+    out += sprintf(out, "%s=\"", key);
+    for (p = value; *p; p++) {
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e) {
+            continue;
+        }
+        if (*p == '"' || *p == '\\') {
+            *out++ = '\\';
+        }
+        *out++ = *p;
+    }
+    strcpy(out, "\"");
+}
+
+
+/* the length of the well-formed UTF-8 sequence at p, 0 when none */
+static size_t
+ref_utf8(const unsigned char *p)
+{
+    size_t  n, i;
+
+    if (p[0] < 0x80) {
+        return 1;
+    }
+    if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+        n = 2;
+    } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+        n = 3;
+        if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f)) {
+            return 0;
+        }
+    } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+        n = 4;
+        if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f)) {
+            return 0;
+        }
+    } else {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+
+/* a JSON string as the body encoded it one byte at a time */
+static void
+ref_json_string(char *out, const char *value)
+{
+    size_t                n;
+    const unsigned char  *p;
+
+    *out++ = '"';
+    for (p = (const unsigned char *) value; *p; p += n) {
+        n = ref_utf8(p);
+        if (n == 0) {
+            n = 1;
+            continue;
+        }
+        if (*p == '"' || *p == '\\') {
+            *out++ = '\\';
+            *out++ = (char) *p;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            out += sprintf(out, "\\u%04x", *p);
+        } else {
+            memcpy(out, p, n);
+            out += n;
+        }
+    }
+    strcpy(out, "\"");
+}
+
+
+static void
+test_fast_writers(void)
+{
+    static const char  specials[] = {
+        '"', '\\', '\r', '\n', '\t', '\x01', '\x7f', ' ',
+        (char) 0xc3, (char) 0xa9, (char) 0xe2, (char) 0x82, (char) 0xac,
+        (char) 0xf0, (char) 0xed, (char) 0xa0, (char) 0xff,
+    };
+    char            value[128], want[1024], got[1024], *m;
+    size_t          len, k, s, t, n, bad_sf, bad_json, bad_fit, runs;
+    s3u_sfv_t       d;
+    s3u_finding_t   f;
+
+    /* every length past 4 windows of 16, one or two special bytes at every
+     * position: the searches meet them in each of their windows */
+    bad_sf = bad_json = bad_fit = runs = 0;
+    for (len = 1; len <= 70; len++) {
+        for (k = 0; k < len; k++) {
+            for (s = 0; s < sizeof(specials); s++) {
+                for (t = 0; t < sizeof(specials); t += 4) {
+                    memset(value, 'a', len);
+                    value[len] = '\0';
+                    value[k] = specials[s];
+                    value[(k * 7 + 3) % len] = specials[t];
+                    runs++;
+
+                    /* sf-string; a value with no byte 0x20-0x7E gives no
+                     * member at all */
+                    ref_sf_string(want, "k", value);
+                    if (strcmp(want, "k=\"\"") == 0) {
+                        want[0] = '\0';
+                    }
+                    s3u_sfv_init(&d, got, sizeof(got));
+                    s3u_sfv_add_string(&d, "k", value);
+                    n = s3u_sfv_finish(&d);
+                    bad_sf += strcmp(got, want) != 0 || n != strlen(want);
+
+                    /* the same in exactly its room, and one byte short */
+                    if (n > 0) {
+                        s3u_sfv_init(&d, got, n + 1);
+                        s3u_sfv_add_string(&d, "k", value);
+                        bad_fit += s3u_sfv_finish(&d) != n
+                                   || strcmp(got, want) != 0;
+                        s3u_sfv_init(&d, got, n);
+                        s3u_sfv_add_string(&d, "k", value);
+                        bad_fit += s3u_sfv_finish(&d) != 0 || got[0] != '\0';
+                    }
+
+                    /* a JSON string: the message, last member at full */
+                    sample(&f);
+                    strcpy(f.message, value);
+                    ref_json_string(want, value);
+                    n = s3u_problem_json(&f, 403, 500, S3U_EXPOSE_FULL, got,
+                                         sizeof(got));
+                    m = strstr(got, ",\"message\":");
+                    bad_json += n == 0 || m == NULL
+                                || strncmp(m + 11, want, strlen(want)) != 0
+                                || strcmp(m + 11 + strlen(want), "}") != 0;
+                }
+            }
+        }
+    }
+    UNIT_OK(bad_sf == 0, "sf-strings match the byte-at-a-time encoder:"
+            " %zu of %zu differ", bad_sf, runs);
+    UNIT_OK(bad_fit == 0, "sf-strings fit exactly in len + 1, never in len:"
+            " %zu wrong", bad_fit);
+    UNIT_OK(bad_json == 0, "JSON strings match the byte-at-a-time encoder:"
+            " %zu of %zu differ", bad_json, runs);
+
+    /* integers by hand, as %lld */
+    s3u_sfv_init(&d, got, sizeof(got));
+    s3u_sfv_add_integer(&d, "a", 0);
+    s3u_sfv_add_integer(&d, "b", -1);
+    s3u_sfv_add_integer(&d, "c", 999999999999999LL);
+    s3u_sfv_add_integer(&d, "d", -999999999999999LL);
+    s3u_sfv_add_integer(&d, "e", 403);
+    s3u_sfv_finish(&d);
+    UNIT_STR(got, "a=0, b=-1, c=999999999999999, d=-999999999999999, e=403",
+             "integers: zero, negative and the 15-digit bounds");
+
+    /* every tchar, ':' and '/' make a token; the first byte is stricter */
+    s3u_sfv_init(&d, got, sizeof(got));
+    s3u_sfv_add_value(&d, "t", "a0!#$%&'*+-.^_`|~:/Z");
+    s3u_sfv_add_value(&d, "u", "*x");
+    s3u_sfv_add_value(&d, "v", "-x");
+    s3u_sfv_add_value(&d, "w", ":x");
+    s3u_sfv_finish(&d);
+    UNIT_STR(got, "t=a0!#$%&'*+-.^_`|~:/Z, u=*x, v=\"-x\", w=\":x\"",
+             "tokens: every tchar after the first byte");
+
+    /* a key is checked where it comes from a caller, and fails all */
+    s3u_sfv_init(&d, got, sizeof(got));
+    s3u_sfv_add_value(&d, "ok", "x");
+    s3u_sfv_add_string(&d, "a b", "x");
+    UNIT_INT(s3u_sfv_finish(&d), 0, "a key with a space fails the dictionary");
+    s3u_sfv_init(&d, got, sizeof(got));
+    s3u_sfv_add_string(&d, "Bad", "\r\n");
+    UNIT_OK(s3u_sfv_finish(&d) == 0 && !d.failed,
+            "an empty string is skipped before its key is looked at");
+
+    /* status codes by hand, as %d */
+    sample(&f);
+    s3u_problem_json(&f, -2147483647 - 1, 2147483647, S3U_EXPOSE_LAYER, got,
+                     sizeof(got));
+    UNIT_OK(strstr(got, "\"status\":-2147483648,") != NULL
+            && strstr(got, "\"upstream_status\":2147483647,") != NULL,
+            "problem: INT_MIN and INT_MAX statuses");
+}
+
 
 static void
 test_names(void)
@@ -531,6 +724,7 @@ main(void)
     test_header_injection();
     test_problem();
     test_names();
+    test_fast_writers();
 
     return UNIT_DONE();
 }
