@@ -516,13 +516,18 @@ check_string(const char *p, const char *end, unsigned *flags)
 }
 
 
-/* a number at p ('-' or a digit): the run of [0-9.eE+-] must be exactly
- * what strtod reads, -?(D+(.D*)?|.D+)([eE][+-]?D+)? */
+/*
+ * A number at p ('-' or a digit): as much as strtod reads,
+ * -?(D+(.D*)?|.D+)([eE][+-]?D+)?, an exponent without digits left out.
+ * The earlier parser took the run of [0-9.eE+-] bytes and as much of it
+ * as strtod read: in an array or object a rest of the run is then refused
+ * (it is no separator), after the root value it is the caller's.
+ */
 static const char *
 check_number(const char *p, const char *end)
 {
     size_t       digits;
-    const char  *start;
+    const char  *start, *mantissa_end;
 
     if (*p == '-') {
         p++;
@@ -547,7 +552,7 @@ check_number(const char *p, const char *end)
     }
 
     if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
+        mantissa_end = p++;
         if (p < end && (*p == '+' || *p == '-')) {
             p++;
         }
@@ -556,13 +561,8 @@ check_number(const char *p, const char *end)
             p++;
         }
         if (p == start) {
-            return NULL;
+            return mantissa_end;
         }
-    }
-
-    /* more of the run: strtod would have stopped short of its end */
-    if (p < end && json_is(*p, J_NUMBER)) {
-        return NULL;
     }
 
     return p;

@@ -30,9 +30,10 @@
  * - strings may hold raw control bytes and any byte above 0x7f (UTF-8 is
  *   not checked); escapes are JSON's; a surrogate escape must be the first
  *   half of a pair, followed by the second;
- * - a number is the run of [0-9.eE+-] bytes that starts with '-' or a
- *   digit, and strtod must read the whole run: 01, 1., -.5 and 1.e5 are
- *   numbers, 1e, 1.2.3 and 1-2 are not;
+ * - a number is what strtod reads of the run of [0-9.eE+-] bytes that
+ *   starts with '-' or a digit: 01, 1., -.5 and 1.e5 are numbers; in an
+ *   array or object the rest of a run is an error (1e, 1.2.3, 1-2), after
+ *   the root value it is what follows the value;
  * - the text of a string ends at its first NUL (raw or \u0000), as the C
  *   string the tree held did; member names compare the same way.
  *
