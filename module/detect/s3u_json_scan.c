@@ -17,15 +17,13 @@
 #endif
 
 
-/* byte classes */
-#define J_SPACE   0x01          /* 0x00-0x20, all taken as whitespace */
+/* byte classes (whitespace is any byte up to 0x20: no class needed) */
 #define J_DIGIT   0x02
 #define J_NUMBER  0x04          /* [0-9.eE+-]: the run a number is read from */
 #define J_NEST    0x08          /* " { } [ ]: what a skip over a container
                                  * stops at */
 
 static const unsigned char  json_class[256] = {
-    [0x00 ... 0x20] = J_SPACE,
     ['0' ... '9'] = J_DIGIT | J_NUMBER,
     ['.'] = J_NUMBER,
     ['e'] = J_NUMBER,

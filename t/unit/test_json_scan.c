@@ -430,7 +430,7 @@ test_text(void)
     size_t            len, i;
     doc_t             d;
     const char       *s, *s2;
-    s3u_json_mark_t   m;
+    s3u_json_mark_t   m, m2;
     s3u_json_iter_t   it;
     s3u_json_value_t  v;
 
@@ -466,9 +466,9 @@ test_text(void)
     s3u_json_text(&d.root, &s2, &len);
     UNIT_OK(s2 != s, "two texts, two places");
     s3u_json_release(m);
-    s3u_json_text(&d.root, &s2, &len);
-    UNIT_OK(s2 == s, "released, the place is taken again");
-    s3u_json_release(m);
+    m2 = s3u_json_mark();
+    UNIT_OK(m2.used == m.used && m2.heap == m.heap,
+            "released: the scratch is back to the mark");
 
     /* texts bigger than the scratch: heap blocks, released too */
     len = 200000;
@@ -487,6 +487,8 @@ test_text(void)
     UNIT_INT(s3u_json_text(&d.root, &s2, &len), 0, "a second one");
     UNIT_OK(s2 != s && s2[len - 1] == '\t', "in its own block");
     s3u_json_release(m);
+    m2 = s3u_json_mark();
+    UNIT_OK(m2.used == m.used && m2.heap == m.heap, "blocks freed");
 
     free(big);
     free(d.copy);
