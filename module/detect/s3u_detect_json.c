@@ -110,7 +110,7 @@ static int json_value(json_ctx_t *ctx, const s3u_json_value_t *v,
 
 /* the text of a string member; data NULL when the member is absent or not
  * a string (or, with ctx->oom set, when it could not be decoded) */
-static s3u_span_t
+static inline s3u_span_t
 str(json_ctx_t *ctx, const s3u_json_value_t *v)
 {
     size_t       len;
@@ -533,17 +533,20 @@ s3u_detect_json(const char *p, size_t len, s3u_finding_t *out, int nest)
 
     end = p + len;
 
+    /* every text read is given back when the document is done */
+    mark = s3u_json_mark();
+
     /* the root object's members are read by the check itself */
     value_end = s3u_json_check(p, end, S3U_DETECT_JSON_DEPTH, &root,
                                &json_members, m);
 
     /* strict: nothing but whitespace after the value */
     if (value_end == NULL || s3u_skip_space(value_end, end) != end) {
+        s3u_json_release(mark);
         return -1;
     }
 
     ctx.oom = 0;
-    mark = s3u_json_mark();
 
     rc = json_value(&ctx, &root, m, out, 0, nest);
 

@@ -339,6 +339,12 @@ name_words(const char *p, size_t len, const char *limit, uint64_t *head,
 #define name_slot(head, len)                                                  \
     ((((head) + (len)) * 0x9e3779b97f4a7c15ULL) >> 58)
 
+/* a first look at a plain name: its bit in the filter is set when a name
+ * of the table has its length and first byte (most names of a body are
+ * none the detectors look for) */
+#define name_bit(first, len)                                                  \
+    ((uint64_t) 1 << (((len) * 31 + (unsigned char) (first)) & 63))
+
 
 static void
 names_ready(s3u_json_names_t *t)
@@ -352,6 +358,7 @@ names_ready(s3u_json_names_t *t)
 
     t->count = (t->n < S3U_JSON_NAMES_MAX) ? t->n : S3U_JSON_NAMES_MAX;
     memset(t->slot, 0, sizeof(t->slot));
+    t->filter = 0;
 
     for (i = t->count; i-- > 0; /* void */ ) {
         name = t->names[i].name;
@@ -367,6 +374,8 @@ names_ready(s3u_json_names_t *t)
         h = name_slot(t->head[i], len);
         t->next[i] = t->slot[h];
         t->slot[h] = (unsigned char) (i + 1);
+
+        t->filter |= name_bit(len ? name[0] : 0, len);
     }
 
     t->ready = 1;
@@ -434,6 +443,29 @@ found_none(const s3u_json_names_t *t, s3u_json_value_t *found)
 {
     memset(found, 0, t->count * sizeof(s3u_json_value_t));
 }
+
+
+/*
+ * The lengths of containers met by the counting loop, by where they start,
+ * so that a container is counted through once: a pass over an object's
+ * members steps over its nested values, and the walk then goes into each
+ * of them, whose own pass steps over their nested values again.  Entries
+ * count only in the epoch they were made in: every check starts a new one,
+ * as the text of a document gone (a body, a string decoded in the
+ * scratch) may be where the next one is.  A cache: a slot is simply
+ * taken over by the next container hashed to it.
+ */
+#define S3U_JSON_LENGTHS  1024
+#define S3U_JSON_RECORD   64          /* open containers noted by one count */
+
+typedef struct {
+    const char  *p;
+    uint32_t     len;
+    uint32_t     epoch;
+} s3u_json_length_t;
+
+static s3u_json_length_t  s3u_json_lengths[S3U_JSON_LENGTHS];
+static uint32_t           s3u_json_epoch;
 
 
 /* --- the validating pass ------------------------------------------------ */
@@ -612,6 +644,12 @@ s3u_json_check(const char *p, const char *end, int max_depth,
     sflags = 0;
     member = -1;            /* the wanted root member whose value is read */
 
+    /* the lengths cached so far may be of texts now gone */
+    if (++s3u_json_epoch == 0) {
+        memset(s3u_json_lengths, 0, sizeof(s3u_json_lengths));
+        s3u_json_epoch = 1;
+    }
+
 value:
 
     if (p >= end) {
@@ -736,8 +774,8 @@ after:
     }
 
     if (depth == 0) {
-        root->p = start;
         root->end = p;
+        root->p = start;
         root->type = type_of((unsigned char) *start);
         root->flags = (unsigned char) (flags & S3U_JSON_NUL);
         if (root->type == S3U_JSON_STRING) {
@@ -777,6 +815,7 @@ close:
     depth--;
     object = (depth > 0)
              && ((objects[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1);
+
     goto after;
 }
 
@@ -805,13 +844,35 @@ skip_string(const char *p, const char *end, unsigned char *flags)
 }
 
 
+#define length_slot(p)                                                        \
+    ((((uintptr_t) (p)) * 0x9e3779b97f4a7c15ULL) >> 54)
+
+
+static void
+length_note(const char *p, size_t len)
+{
+    s3u_json_length_t  *l;
+
+    if (len > UINT32_MAX) {
+        return;
+    }
+
+    l = &s3u_json_lengths[length_slot(p)];
+    l->p = p;
+    l->len = (uint32_t) len;
+    l->epoch = s3u_json_epoch;
+}
+
+
 /* past the bracket that closes the container opened at p, counting the
- * brackets between (strings skipped): no recursion */
+ * brackets between (strings skipped): no recursion; the length of every
+ * container closed on the way is noted */
 static const char *
 skip_container(const char *p, const char *end)
 {
     size_t         depth;
     unsigned char  flags;
+    const char    *open[S3U_JSON_RECORD];
 
     depth = 0;
 
@@ -822,11 +883,18 @@ skip_container(const char *p, const char *end)
             continue;
         case '{':
         case '[':
+            if (depth < S3U_JSON_RECORD) {
+                open[depth] = p;
+            }
             depth++;
             break;
         case '}':
         case ']':
-            if (--depth == 0) {
+            depth--;
+            if (depth < S3U_JSON_RECORD) {
+                length_note(open[depth], (size_t) (p + 1 - open[depth]));
+            }
+            if (depth == 0) {
                 return p + 1;
             }
             break;
@@ -839,6 +907,24 @@ skip_container(const char *p, const char *end)
     }
 
     return end;
+}
+
+
+/* past the container at p: at once when its length is cached */
+static inline const char *
+skip_nested(const char *p, const char *end)
+{
+    const s3u_json_length_t  *l;
+
+    l = &s3u_json_lengths[length_slot(p)];
+
+    if (l->p == p && l->epoch == s3u_json_epoch
+        && l->len <= (size_t) (end - p))
+    {
+        return p + l->len;
+    }
+
+    return skip_container(p, end);
 }
 
 
@@ -862,7 +948,7 @@ skip_value(const char *p, const char *end, s3u_json_value_t *v)
         break;
     case S3U_JSON_OBJECT:
     case S3U_JSON_ARRAY:
-        p = skip_container(p, end);
+        p = skip_nested(p, end);
         break;
     case S3U_JSON_TRUE:
     case S3U_JSON_NULL:
@@ -1111,36 +1197,16 @@ s3u_json_text_decode(const s3u_json_value_t *v, const char **text,
 
 /* --- numbers ------------------------------------------------------------ */
 
-double
-s3u_json_number(const s3u_json_value_t *v)
+/* strtod on a copy: terminated, and with the locale's decimal point in
+ * place of '.' */
+static __attribute__((noinline)) double
+number_strtod(const char *p, size_t n)
 {
     char             buf[64], *s, point;
-    size_t           i, n;
+    size_t           i;
     double           d;
-    uint64_t         u;
-    const char      *p;
     s3u_json_mark_t  m;
 
-    if (v->type != S3U_JSON_NUMBER) {
-        return NAN;
-    }
-
-    p = v->p;
-    n = (size_t) (v->end - v->p);
-
-    /* an integer of up to 15 digits (a status) is exact in a double */
-    i = (n > 0 && p[0] == '-');
-    if (n - i >= 1 && n - i <= 15) {
-        for (u = 0; i < n && json_is(p[i], J_DIGIT); i++) {
-            u = u * 10 + (uint64_t) (p[i] - '0');
-        }
-        if (i == n) {
-            return p[0] == '-' ? -(double) u : (double) u;
-        }
-    }
-
-    /* strtod on a copy: terminated, and with the locale's decimal point
-     * in place of '.' */
     m = s3u_json_mark();
     s = (n < sizeof(buf)) ? buf : scratch_alloc(n + 1);
     if (s == NULL) {
@@ -1159,4 +1225,38 @@ s3u_json_number(const s3u_json_value_t *v)
     s3u_json_release(m);
 
     return d;
+}
+
+
+double
+s3u_json_number(const s3u_json_value_t *v)
+{
+    size_t       i, n;
+    uint64_t     u;
+    unsigned     c;
+    const char  *p;
+
+    if (v->type != S3U_JSON_NUMBER) {
+        return NAN;
+    }
+
+    p = v->p;
+    n = (size_t) (v->end - v->p);
+
+    /* an integer of up to 15 digits (a status) is exact in a double */
+    i = (n > 0 && p[0] == '-');
+    if (n > i && n - i <= 15) {
+        for (u = 0; i < n; i++) {
+            c = (unsigned) (unsigned char) p[i] - '0';
+            if (c > 9) {
+                break;
+            }
+            u = u * 10 + c;
+        }
+        if (i == n) {
+            return p[0] == '-' ? -(double) u : (double) u;
+        }
+    }
+
+    return number_strtod(p, n);
 }

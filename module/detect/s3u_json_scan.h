@@ -12,15 +12,18 @@
  *   s3u_json_text      the text of a string value
  *   s3u_json_number    the value of a number, as strtod reads it
  *
- * Values are spans of the document with a type; nested values are skipped
- * by a counting loop, never by recursion.  A string is decoded only when a
- * caller reads it, and only when it holds a backslash: otherwise its text
- * is a span of the document.  Decoded text goes to a static per-process
+ * Values are spans of the document with a type.  A nested value is
+ * stepped over by a loop counting brackets, never by recursion; that loop
+ * notes the length of every container it passes in a small static cache,
+ * so that stepping over one again is at once and walking a whole document,
+ * however deep, stays linear.  A string is decoded only when a caller
+ * reads it, and only when it holds a backslash: otherwise its text is a
+ * span of the document.  Decoded text goes to a static per-process
  * scratch (a malloc'ed block once the scratch is full), taken and given
- * back in stack order with s3u_json_mark and s3u_json_release.  That
- * scratch, and the name indexes built on first use, are why the reader is
- * for single-threaded callers: each nginx worker, the command, the tests
- * and the fuzzers are.
+ * back in stack order with s3u_json_mark and s3u_json_release.  Those,
+ * and the name indexes built on first use, are why the reader is for
+ * single-threaded callers: each nginx worker, the command, the tests and
+ * the fuzzers are.
  *
  * The language is exactly the one the detectors' earlier tree parser
  * accepted, so that every body reads as it did:
@@ -99,6 +102,7 @@ typedef struct {
     size_t                  n;
     size_t                  count;      /* the names indexed */
     int                     ready;
+    uint64_t                filter;     /* a bit per length and first byte */
     uint64_t                head[S3U_JSON_NAMES_MAX];   /* first 8 bytes */
     uint64_t                tail[S3U_JSON_NAMES_MAX];   /* last 8 bytes */
     unsigned char           len[S3U_JSON_NAMES_MAX];
@@ -107,7 +111,7 @@ typedef struct {
 } s3u_json_names_t;
 
 #define S3U_JSON_NAMES(table)                                                 \
-    { (table), sizeof(table) / sizeof((table)[0]), 0, 0,                      \
+    { (table), sizeof(table) / sizeof((table)[0]), 0, 0, 0,                   \
       { 0 }, { 0 }, { 0 }, { 0 }, { 0 } }
 
 typedef struct {

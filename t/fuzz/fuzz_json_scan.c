@@ -239,7 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON             *tree;
     const char        *end, *cjson_end;
     fuzz_names_t       fn;
-    s3u_json_mark_t    before, after;
+    s3u_json_mark_t    before, checked, after, m;
     s3u_json_value_t   root, again, found[S3U_JSON_NAMES_MAX];
 
     /* an exact-size copy: a read past the end is an ASan report */
@@ -263,6 +263,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     end = s3u_json_check(copy, copy + size, S3U_JSON_DEPTH_MAX, &root,
                          &fn.t, found);
+    checked = s3u_json_mark();
 
     if (!fuzz_bad_hex(data, size)
         && fuzz_brackets(data, size) <= S3U_JSON_DEPTH_MAX)
@@ -280,10 +281,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "root span outside the input");
 
         /* a value is a document of its own */
+        m = s3u_json_mark();
         FUZZ_CHECK(s3u_json_check(root.p, root.end, S3U_JSON_DEPTH_MAX,
                                   &again, NULL, NULL) == root.end
                    && again.p == root.p && again.type == root.type,
                    "the root read again is not the same");
+        s3u_json_release(m);
     }
 
     if (end != NULL && tree != NULL) {
@@ -294,8 +297,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     after = s3u_json_mark();
-    FUZZ_CHECK(after.used == before.used && after.heap == before.heap,
+    FUZZ_CHECK(after.used == checked.used && after.heap == checked.heap,
                "the scratch is not back to its mark");
+
+    s3u_json_release(before);
 
     cJSON_Delete(tree);
     free(copy);

@@ -423,6 +423,50 @@ test_iteration(void)
 }
 
 
+/* the cached lengths of containers: a second walk over the same
+ * containers steps over them at once, and a new document where the last
+ * one was does not get its lengths */
+static void
+test_lengths(void)
+{
+    int               n;
+    char             *buf;
+    doc_t             d;
+    s3u_json_iter_t   it;
+    s3u_json_value_t  f[N_MAX], v;
+
+    memset(&d, 0, sizeof(d));
+
+    buf = malloc(28);
+    memcpy(buf, "{\"x\":[[1,2],[3]],\"code\":1}  ", 28);
+    s3u_json_check(buf, buf + 26, 64, &d.root, NULL, NULL);
+    s3u_json_members(&d.root, &names, f);
+    UNIT_INT(f[N_CODE].type, S3U_JSON_NUMBER, "a member after nested arrays");
+    s3u_json_members(&d.root, &names, f);
+    UNIT_INT(f[N_CODE].type, S3U_JSON_NUMBER, "found again, lengths cached");
+
+    /* the same bytes rewritten in place: the arrays have other lengths */
+    memcpy(buf, "{\"x\":[[1],[2,3]],\"code\":[4]}", 28);
+    UNIT_OK(s3u_json_check(buf, buf + 28, 64, &d.root, NULL, NULL)
+            == buf + 28, "another document in the same place");
+    s3u_json_members(&d.root, &names, f);
+    UNIT_INT(f[N_CODE].type, S3U_JSON_ARRAY, "its member, not the old lengths");
+
+    s3u_json_iter(&it, &d.root);
+    n = 0;
+    while (s3u_json_next(&it, NULL, &v)) {
+        n++;
+        if (n == 1) {
+            UNIT_INT(v.end - v.p, 11, "the nested arrays' span");
+        }
+    }
+    UNIT_INT(n, 2, "two members");
+
+    free(buf);
+    free(d.copy);
+}
+
+
 static void
 test_text(void)
 {
@@ -548,6 +592,7 @@ main(void)
     test_depth();
     test_members();
     test_iteration();
+    test_lengths();
     test_text();
     test_numbers();
 
