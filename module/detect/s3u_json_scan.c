@@ -192,20 +192,27 @@ type_of(int c)
 static size_t
 decode(const char *p, const char *end, char *out, size_t cap)
 {
-    int       hi, lo;
-    size_t    n;
-    uint32_t  cp;
+    int          hi, lo;
+    size_t       n, run;
+    uint32_t     cp;
+    const char  *stop;
 
     n = 0;
 
     while (p < end && n < cap) {
 
-        if (*p != '\\') {
-            if (*p == '\0') {
-                break;
-            }
-            out[n++] = *p++;
-            continue;
+        /* a plain run up to the next backslash or NUL, copied at once */
+        stop = string_stop(p, end, 1);
+        run = (size_t) (stop - p);
+        if (run > cap - n) {
+            run = cap - n;
+        }
+        memcpy(out + n, p, run);
+        n += run;
+        p += run;
+
+        if (p >= end || n >= cap || *p != '\\') {
+            break;                      /* the end, the cap or a NUL */
         }
 
         if (end - p < 2) {
@@ -339,12 +346,6 @@ name_words(const char *p, size_t len, const char *limit, uint64_t *head,
 #define name_slot(head, len)                                                  \
     ((((head) + (len)) * 0x9e3779b97f4a7c15ULL) >> 58)
 
-/* a first look at a plain name: its bit in the filter is set when a name
- * of the table has its length and first byte (most names of a body are
- * none the detectors look for) */
-#define name_bit(first, len)                                                  \
-    ((uint64_t) 1 << (((len) * 31 + (unsigned char) (first)) & 63))
-
 
 static void
 names_ready(s3u_json_names_t *t)
@@ -358,7 +359,6 @@ names_ready(s3u_json_names_t *t)
 
     t->count = (t->n < S3U_JSON_NAMES_MAX) ? t->n : S3U_JSON_NAMES_MAX;
     memset(t->slot, 0, sizeof(t->slot));
-    t->filter = 0;
 
     for (i = t->count; i-- > 0; /* void */ ) {
         name = t->names[i].name;
@@ -374,8 +374,6 @@ names_ready(s3u_json_names_t *t)
         h = name_slot(t->head[i], len);
         t->next[i] = t->slot[h];
         t->slot[h] = (unsigned char) (i + 1);
-
-        t->filter |= name_bit(len ? name[0] : 0, len);
     }
 
     t->ready = 1;

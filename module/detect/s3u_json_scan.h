@@ -102,7 +102,6 @@ typedef struct {
     size_t                  n;
     size_t                  count;      /* the names indexed */
     int                     ready;
-    uint64_t                filter;     /* a bit per length and first byte */
     uint64_t                head[S3U_JSON_NAMES_MAX];   /* first 8 bytes */
     uint64_t                tail[S3U_JSON_NAMES_MAX];   /* last 8 bytes */
     unsigned char           len[S3U_JSON_NAMES_MAX];
@@ -111,7 +110,7 @@ typedef struct {
 } s3u_json_names_t;
 
 #define S3U_JSON_NAMES(table)                                                 \
-    { (table), sizeof(table) / sizeof((table)[0]), 0, 0, 0,                   \
+    { (table), sizeof(table) / sizeof((table)[0]), 0, 0,                      \
       { 0 }, { 0 }, { 0 }, { 0 }, { 0 } }
 
 typedef struct {
