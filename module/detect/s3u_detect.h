@@ -3,7 +3,7 @@
  * few headers) and decide, strictly, whether it carries an S3 authorization
  * denial, another S3 error, or nothing we know (DESIGN.md section 4).
  *
- * Pure C with cJSON; no nginx headers; no state between calls.
+ * Pure C; no nginx headers; no state between calls.
  */
 
 #ifndef S3U_DETECT_H
@@ -28,9 +28,13 @@ typedef struct {
 
 /*
  * Fills *out (zeroes it first).  body is NOT NUL-terminated and is never
- * read past len; meta may be NULL.  Allocates only inside cJSON, and frees
- * all of it before returning.  JSON nested deeper than S3U_DETECT_JSON_DEPTH
- * is not handed to cJSON (the body is then read as text).
+ * read past len; meta may be NULL.  Allocates nothing on the normal path:
+ * JSON strings with escapes are decoded into a static per-process scratch
+ * (s3u_json_scan.h; a heap block only once 64 KB of it are in use), all of
+ * it given back before returning, and the JSON reader's cache of container
+ * lengths is good for one document only; so a process calls this from one
+ * thread only.  JSON nested deeper than S3U_DETECT_JSON_DEPTH is not JSON
+ * here (the body is then read as text).
  */
 void s3u_detect(const char *body, size_t len, const s3u_detect_meta_t *meta,
     s3u_finding_t *out);

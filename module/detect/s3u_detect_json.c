@@ -5,17 +5,18 @@
  * Step Functions failures whose cause holds a payload as a string, and an
  * application's own JSON that carries any SDK text in a member.
  *
- * The nesting depth is checked before cJSON sees the text, so deep input
- * costs one linear scan and no recursion.
+ * The document is checked in one pass, depth limit included
+ * (s3u_json_scan.h), so deep input costs one linear scan and no recursion.
+ * Then each object the walk meets is read in one pass over its members,
+ * which notes the first member of every name the readers below ask for.
+ * A string stays a span of the body unless it holds an escape and is read.
  */
 
-#include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
 
 #include "detect/s3u_detect.h"
 #include "detect/s3u_detect_int.h"
+#include "detect/s3u_json_scan.h"
 #include "detect/s3u_scan.h"
 
 
@@ -23,75 +24,134 @@
 #define S3U_JSON_NEST_MAX  2
 
 
-static int json_value(const cJSON *v, s3u_finding_t *out, int depth,
+typedef struct {
+    int                oom;         /* a text could not be decoded */
+} json_ctx_t;
+
+
+/* the members any reader looks at, read in one pass per object */
+enum {
+    J_METADATA = 0,
+    J_FAULT,
+    J_ERROR_TYPE,
+    J_ERROR_MESSAGE,
+    J_STACK_TRACE,
+    J_TRACE,
+    J_CAUSE,
+    J_CODE,
+    J_CODE_V3,
+    J_NAME,
+    J_MESSAGE,
+    J_STATUS_CODE,
+    J_REQUEST_ID,
+    J_REQUEST_ID_V3,
+    J_EXTENDED_REQUEST_ID,
+    J_HOST_ID,
+    J_RESPONSE_METADATA,
+    J_MEMBERS
+};
+
+static const s3u_json_name_t  json_member_names[J_MEMBERS] = {
+    [J_METADATA] = S3U_JSON_NAME("$metadata"),
+    [J_FAULT] = S3U_JSON_NAME("$fault"),
+    [J_ERROR_TYPE] = S3U_JSON_NAME("errorType"),
+    [J_ERROR_MESSAGE] = S3U_JSON_NAME("errorMessage"),
+    [J_STACK_TRACE] = S3U_JSON_NAME("stackTrace"),
+    [J_TRACE] = S3U_JSON_NAME("trace"),
+    [J_CAUSE] = S3U_JSON_NAME("cause"),
+    [J_CODE] = S3U_JSON_NAME("code"),
+    [J_CODE_V3] = S3U_JSON_NAME("Code"),
+    [J_NAME] = S3U_JSON_NAME("name"),
+    [J_MESSAGE] = S3U_JSON_NAME("message"),
+    [J_STATUS_CODE] = S3U_JSON_NAME("statusCode"),
+    [J_REQUEST_ID] = S3U_JSON_NAME("requestId"),
+    [J_REQUEST_ID_V3] = S3U_JSON_NAME("RequestId"),
+    [J_EXTENDED_REQUEST_ID] = S3U_JSON_NAME("extendedRequestId"),
+    [J_HOST_ID] = S3U_JSON_NAME("HostId"),
+    [J_RESPONSE_METADATA] = S3U_JSON_NAME("ResponseMetadata"),
+};
+
+/* the members of a Node SDK v3 error's $metadata */
+enum {
+    J_META_STATUS = 0,
+    J_META_REQUEST_ID,
+    J_META_EXTENDED_REQUEST_ID,
+    J_META_MEMBERS
+};
+
+static const s3u_json_name_t  json_meta_names[J_META_MEMBERS] = {
+    [J_META_STATUS] = S3U_JSON_NAME("httpStatusCode"),
+    [J_META_REQUEST_ID] = S3U_JSON_NAME("requestId"),
+    [J_META_EXTENDED_REQUEST_ID] = S3U_JSON_NAME("extendedRequestId"),
+};
+
+/* the members of botocore's ResponseMetadata */
+enum {
+    J_MD_REQUEST_ID = 0,
+    J_MD_HOST_ID,
+    J_MD_MEMBERS
+};
+
+static const s3u_json_name_t  json_md_names[J_MD_MEMBERS] = {
+    [J_MD_REQUEST_ID] = S3U_JSON_NAME("RequestId"),
+    [J_MD_HOST_ID] = S3U_JSON_NAME("HostId"),
+};
+
+/* indexed on first use; per process, as every caller is single-threaded */
+static s3u_json_names_t  json_members = S3U_JSON_NAMES(json_member_names);
+static s3u_json_names_t  json_meta_members = S3U_JSON_NAMES(json_meta_names);
+static s3u_json_names_t  json_md_members = S3U_JSON_NAMES(json_md_names);
+
+
+static int json_value(json_ctx_t *ctx, const s3u_json_value_t *v,
+    const s3u_json_value_t *members, s3u_finding_t *out, int depth,
     int nest);
 
 
-/* 1 when no array or object nests deeper than limit */
-static int
-depth_ok(const char *p, const char *end, int limit)
+/* the text of a string member; data NULL when the member is absent or not
+ * a string (or, with ctx->oom set, when it could not be decoded) */
+static inline s3u_span_t
+str(json_ctx_t *ctx, const s3u_json_value_t *v)
 {
-    int  depth, in_string;
+    size_t       len;
+    const char  *s;
 
-    depth = 0;
-    in_string = 0;
-
-    for ( /* void */ ; p < end; p++) {
-        if (in_string) {
-            if (*p == '\\') {
-                p++;
-            } else if (*p == '"') {
-                in_string = 0;
-            }
-            continue;
-        }
-
-        switch (*p) {
-        case '"':
-            in_string = 1;
-            break;
-        case '{':
-        case '[':
-            if (++depth > limit) {
-                return 0;
-            }
-            break;
-        case '}':
-        case ']':
-            depth--;
-            break;
-        }
+    if (v->type != S3U_JSON_STRING) {
+        return s3u_span(NULL, 0);
     }
 
-    return 1;
+    if (s3u_json_text(v, &s, &len) != 0) {
+        ctx->oom = 1;
+        return s3u_span(NULL, 0);
+    }
+
+    return s3u_span(s, len);
 }
 
 
-static const char *
-str(const cJSON *obj, const char *name)
-{
-    const cJSON  *v;
-
-    v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-
+/* the first of two members that is a string */
 static s3u_span_t
-span_of(const char *s)
+str_or(json_ctx_t *ctx, const s3u_json_value_t *a, const s3u_json_value_t *b)
 {
-    return s ? s3u_span(s, strlen(s)) : s3u_span(NULL, 0);
+    s3u_span_t  s;
+
+    s = str(ctx, a);
+    return s.data != NULL ? s : str(ctx, b);
 }
 
 
 static int
-status_of(const cJSON *obj, const char *name)
+status_of(const s3u_json_value_t *v)
 {
-    const cJSON  *v;
+    double  d;
 
-    v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    if (cJSON_IsNumber(v) && v->valuedouble >= 100 && v->valuedouble <= 599) {
-        return (int) v->valuedouble;
+    if (v->type != S3U_JSON_NUMBER) {
+        return 0;
+    }
+
+    d = s3u_json_number(v);
+    if (d >= 100 && d <= 599) {
+        return (int) d;
     }
 
     return 0;
@@ -99,27 +159,58 @@ status_of(const cJSON *obj, const char *name)
 
 
 static int
-code_shaped(const char *s)
+code_shaped(s3u_span_t s)
+{
+    return s.len > 0 && s.len < 64
+           && s3u_code_end(s.data, s.data + s.len) == s.data + s.len;
+}
+
+
+static int
+has(s3u_span_t s, const char *needle)
+{
+    return s3u_find(s.data, s.data + s.len, needle) != NULL;
+}
+
+
+static int
+starts_with(s3u_span_t s, const char *prefix)
 {
     size_t  n;
 
-    n = s ? strlen(s) : 0;
-    return n > 0 && n < 64 && s3u_code_end(s, s + n) == s + n;
+    n = strlen(prefix);
+    return s.len >= n && memcmp(s.data, prefix, n) == 0;
 }
 
 
 /* any string of an array (a stack trace) that contains needle */
 static int
-array_mentions(const cJSON *arr, const char *needle)
+array_mentions(json_ctx_t *ctx, const s3u_json_value_t *arr,
+    const char *needle)
 {
-    const cJSON  *e;
+    int               found;
+    s3u_span_t        s;
+    s3u_json_iter_t   it;
+    s3u_json_mark_t   mark;
+    s3u_json_value_t  e;
 
-    if (!cJSON_IsArray(arr)) {
+    if (arr->type != S3U_JSON_ARRAY) {
         return 0;
     }
 
-    cJSON_ArrayForEach(e, arr) {
-        if (cJSON_IsString(e) && strstr(e->valuestring, needle) != NULL) {
+    s3u_json_iter(&it, arr);
+
+    while (s3u_json_next(&it, NULL, &e)) {
+        if (e.type != S3U_JSON_STRING) {
+            continue;
+        }
+
+        mark = s3u_json_mark();
+        s = str(ctx, &e);
+        found = (s.data != NULL && has(s, needle));
+        s3u_json_release(mark);
+
+        if (found) {
             return 1;
         }
     }
@@ -131,35 +222,39 @@ array_mentions(const cJSON *arr, const char *needle)
 /* --- Node SDK errors ---------------------------------------------------- */
 
 static int
-node_v3(const cJSON *obj, s3u_finding_t *out)
+node_v3(json_ctx_t *ctx, const s3u_json_value_t *m, s3u_finding_t *out)
 {
-    const cJSON  *meta;
-    const char   *code;
-    s3u_form_t    form;
+    s3u_span_t        code;
+    s3u_form_t        form;
+    s3u_json_value_t  meta[J_META_MEMBERS];
 
-    meta = cJSON_GetObjectItemCaseSensitive(obj, "$metadata");
-    if (!cJSON_IsObject(meta) || str(obj, "$fault") == NULL) {
+    if (m[J_METADATA].type != S3U_JSON_OBJECT
+        || m[J_FAULT].type != S3U_JSON_STRING)
+    {
         return 0;
     }
 
+    s3u_json_members(&m[J_METADATA], &json_meta_members, meta);
+
     memset(&form, 0, sizeof(form));
-    form.format = str(obj, "errorType") ? "lambda-node-v3" : "node-v3";
-    form.status = status_of(meta, "httpStatusCode");
+    form.format = (m[J_ERROR_TYPE].type == S3U_JSON_STRING) ? "lambda-node-v3"
+                                                            : "node-v3";
+    form.status = status_of(&meta[J_META_STATUS]);
 
-    code = str(obj, "Code");
-    code = code ? code : str(obj, "name");
-    code = code ? code : str(obj, "errorType");
-    if (code == NULL && form.status == 403) {
-        code = "Forbidden";
+    code = str(ctx, &m[J_CODE_V3]);
+    if (code.data == NULL) {
+        code = str_or(ctx, &m[J_NAME], &m[J_ERROR_TYPE]);
     }
-    form.code = code_shaped(code) ? span_of(code) : s3u_span(NULL, 0);
+    if (code.data == NULL && form.status == 403) {
+        code = s3u_span("Forbidden", S3U_LEN("Forbidden"));
+    }
+    form.code = code_shaped(code) ? code : s3u_span(NULL, 0);
 
-    form.message = span_of(str(obj, "message") ? str(obj, "message")
-                                               : str(obj, "errorMessage"));
-    form.request_id = span_of(str(obj, "RequestId") ? str(obj, "RequestId")
-                                                   : str(meta, "requestId"));
-    form.host_id = span_of(str(obj, "HostId") ? str(obj, "HostId")
-                                             : str(meta, "extendedRequestId"));
+    form.message = str_or(ctx, &m[J_MESSAGE], &m[J_ERROR_MESSAGE]);
+    form.request_id = str_or(ctx, &m[J_REQUEST_ID_V3],
+                             &meta[J_META_REQUEST_ID]);
+    form.host_id = str_or(ctx, &m[J_HOST_ID],
+                          &meta[J_META_EXTENDED_REQUEST_ID]);
     if (form.host_id.len > 0) {
         form.origin = S3U_ORIGIN_S3;
     }
@@ -169,27 +264,27 @@ node_v3(const cJSON *obj, s3u_finding_t *out)
 
 
 static int
-node_v2(const cJSON *obj, s3u_finding_t *out)
+node_v2(json_ctx_t *ctx, const s3u_json_value_t *m, s3u_finding_t *out)
 {
-    const char  *code;
-    s3u_form_t   form;
+    s3u_span_t  code;
+    s3u_form_t  form;
 
-    code = str(obj, "code");
+    code = str(ctx, &m[J_CODE]);
     if (!code_shaped(code)
-        || (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(obj, "statusCode"))
-            && str(obj, "requestId") == NULL
-            && str(obj, "extendedRequestId") == NULL))
+        || (m[J_STATUS_CODE].type != S3U_JSON_NUMBER
+            && m[J_REQUEST_ID].type != S3U_JSON_STRING
+            && m[J_EXTENDED_REQUEST_ID].type != S3U_JSON_STRING))
     {
         return 0;
     }
 
     memset(&form, 0, sizeof(form));
     form.format = "node-v2";
-    form.code = span_of(code);
-    form.status = status_of(obj, "statusCode");
-    form.message = span_of(str(obj, "message"));
-    form.request_id = span_of(str(obj, "requestId"));
-    form.host_id = span_of(str(obj, "extendedRequestId"));
+    form.code = code;
+    form.status = status_of(&m[J_STATUS_CODE]);
+    form.message = str(ctx, &m[J_MESSAGE]);
+    form.request_id = str(ctx, &m[J_REQUEST_ID]);
+    form.host_id = str(ctx, &m[J_EXTENDED_REQUEST_ID]);
     if (form.host_id.len > 0) {
         form.origin = S3U_ORIGIN_S3;
     }
@@ -202,26 +297,26 @@ node_v2(const cJSON *obj, s3u_finding_t *out)
 
 /* the runtime that wrote a payload, from its errorType */
 static const char *
-lambda_format(const char *type)
+lambda_format(s3u_span_t type)
 {
-    if (strstr(type, "ClientError") || strstr(type, "S3UploadFailedError")) {
+    if (has(type, "ClientError") || has(type, "S3UploadFailedError")) {
         return "lambda-python";
     }
-    if (strncmp(type, "Function<", 9) == 0) {
+    if (starts_with(type, "Function<")) {
         return "lambda-ruby";
     }
-    if (strncmp(type, "com.", 4) == 0 || strncmp(type, "software.", 9) == 0
-        || strncmp(type, "java.", 5) == 0)
+    if (starts_with(type, "com.") || starts_with(type, "software.")
+        || starts_with(type, "java."))
     {
         return "lambda-java";
     }
-    if (strncmp(type, "Amazon.", 7) == 0 || strncmp(type, "System.", 7) == 0
-        || strcmp(type, "AmazonS3Exception") == 0)
+    if (starts_with(type, "Amazon.") || starts_with(type, "System.")
+        || s3u_eq(type.data, type.len, "AmazonS3Exception"))
     {
         return "lambda-dotnet";
     }
-    if (type[0] == '*' || strstr(type, "errorString")
-        || strstr(type, "OperationError") || strstr(type, "requestFailure"))
+    if ((type.len > 0 && type.data[0] == '*') || has(type, "errorString")
+        || has(type, "OperationError") || has(type, "requestFailure"))
     {
         return "lambda-go";
     }
@@ -233,29 +328,30 @@ lambda_format(const char *type)
 /* a payload whose errorType is the class of an S3 exception that prints
  * only S3's message (.NET, Kotlin, Ruby) */
 static int
-lambda_class_form(const char *type, const char *msg, const char *format,
+lambda_class_form(s3u_span_t type, s3u_span_t msg, const char *format,
     s3u_finding_t *out)
 {
-    const char  *ruby, *code;
+    const char  *ruby, *end, *code;
     s3u_form_t   form;
 
     memset(&form, 0, sizeof(form));
     form.format = format;
-    form.message = span_of(msg);
+    form.message = msg;
 
-    ruby = strstr(type, "Aws::S3::Errors::");
+    end = type.data + type.len;
+
+    ruby = s3u_find(type.data, end, "Aws::S3::Errors::");
     if (ruby != NULL) {
         form.origin = S3U_ORIGIN_S3;
         ruby += S3U_LEN("Aws::S3::Errors::");
-        form.code = s3u_span(ruby, (size_t) (s3u_code_end(ruby, ruby
-                                             + strlen(ruby)) - ruby));
+        form.code = s3u_span(ruby, (size_t) (s3u_code_end(ruby, end) - ruby));
         return s3u_judge(&form, out);
     }
 
-    if (strstr(type, "AmazonS3Exception") || strstr(type, "S3Exception")) {
+    if (has(type, "AmazonS3Exception") || has(type, "S3Exception")) {
         form.origin = S3U_ORIGIN_S3;
-        code = msg ? s3u_code_from_message(msg, strlen(msg), 0) : NULL;
-        form.code = span_of(code);
+        code = msg.data ? s3u_code_from_message(msg.data, msg.len, 0) : NULL;
+        form.code = code ? s3u_span(code, strlen(code)) : s3u_span(NULL, 0);
         return s3u_judge(&form, out);
     }
 
@@ -264,38 +360,38 @@ lambda_class_form(const char *type, const char *msg, const char *format,
 
 
 static int
-lambda_payload(const cJSON *obj, s3u_finding_t *out, int depth, int nest)
+lambda_payload(json_ctx_t *ctx, const s3u_json_value_t *m,
+    s3u_finding_t *out, int depth, int nest)
 {
-    const char    *type, *msg, *format;
-    const cJSON   *cause, *trace;
-    s3u_form_t     form;
+    const char              *format;
+    s3u_span_t               type, msg;
+    s3u_form_t               form;
+    const s3u_json_value_t  *trace;
 
-    type = str(obj, "errorType");
-    if (type == NULL) {
+    type = str(ctx, &m[J_ERROR_TYPE]);
+    if (type.data == NULL) {
         return 0;
     }
 
-    msg = str(obj, "errorMessage");
+    msg = str(ctx, &m[J_ERROR_MESSAGE]);
     format = lambda_format(type);
 
     /* Node v2: errorType is the S3 code itself */
-    if (s3u_known_code(type, strlen(type))) {
+    if (s3u_known_code(type.data, type.len)) {
         memset(&form, 0, sizeof(form));
         form.format = "lambda-node-v2";
-        form.code = span_of(type);
-        form.message = span_of(msg);
-        trace = cJSON_GetObjectItemCaseSensitive(obj, "stackTrace");
-        if (trace == NULL) {
-            trace = cJSON_GetObjectItemCaseSensitive(obj, "trace");
-        }
-        if (array_mentions(trace, "services/s3.js")) {
+        form.code = type;
+        form.message = msg;
+        trace = (m[J_STACK_TRACE].type != S3U_JSON_NONE) ? &m[J_STACK_TRACE]
+                                                         : &m[J_TRACE];
+        if (array_mentions(ctx, trace, "services/s3.js")) {
             form.origin = S3U_ORIGIN_S3;
         }
         return s3u_judge(&form, out);
     }
 
     /* an SDK text in errorMessage: botocore, Java, Go ... */
-    if (msg != NULL && s3u_detect_text(msg, strlen(msg), out)) {
+    if (msg.data != NULL && s3u_detect_text(msg.data, msg.len, out)) {
         out->format = format;
         return 1;
     }
@@ -305,9 +401,8 @@ lambda_payload(const cJSON *obj, s3u_finding_t *out, int depth, int nest)
     }
 
     /* Java and .NET nest the underlying exception */
-    cause = cJSON_GetObjectItemCaseSensitive(obj, "cause");
-    if (cJSON_IsObject(cause) && depth < S3U_DETECT_JSON_DEPTH) {
-        return json_value(cause, out, depth + 1, nest);
+    if (m[J_CAUSE].type == S3U_JSON_OBJECT && depth < S3U_DETECT_JSON_DEPTH) {
+        return json_value(ctx, &m[J_CAUSE], NULL, out, depth + 1, nest);
     }
 
     return 0;
@@ -317,49 +412,77 @@ lambda_payload(const cJSON *obj, s3u_finding_t *out, int depth, int nest)
 /* --- the walk ------------------------------------------------------------ */
 
 static int
-json_string(const char *s, s3u_finding_t *out, int nest)
+json_string(json_ctx_t *ctx, const s3u_json_value_t *v, s3u_finding_t *out,
+    int nest)
 {
-    size_t       len;
     const char  *p;
+    s3u_span_t   s;
 
-    len = strlen(s);
-    p = s3u_skip_space(s, s + len);
+    s = str(ctx, v);
+    if (s.data == NULL) {
+        return 0;
+    }
+
+    p = s3u_skip_space(s.data, s.data + s.len);
 
     /* a JSON document kept as a string (Step Functions' cause) */
-    if (p < s + len && (*p == '{' || *p == '[') && nest < S3U_JSON_NEST_MAX
-        && s3u_detect_json(s, len, out, nest + 1) == 1)
+    if (p < s.data + s.len && (*p == '{' || *p == '[')
+        && nest < S3U_JSON_NEST_MAX
+        && s3u_detect_json(s.data, s.len, out, nest + 1) == 1)
     {
         return 1;
     }
 
-    return s3u_detect_text(s, len, out);
+    return s3u_detect_text(s.data, s.len, out);
 }
 
 
+/* members: those of v, an object, when the check already read them */
 static int
-json_value(const cJSON *v, s3u_finding_t *out, int depth, int nest)
+json_value(json_ctx_t *ctx, const s3u_json_value_t *v,
+    const s3u_json_value_t *members, s3u_finding_t *out, int depth,
+    int nest)
 {
-    const cJSON  *child;
+    int               rc;
+    s3u_json_iter_t   it;
+    s3u_json_mark_t   mark;
+    s3u_json_value_t  child, m[J_MEMBERS];
 
-    if (depth > S3U_DETECT_JSON_DEPTH) {
+    if (depth > S3U_DETECT_JSON_DEPTH || ctx->oom) {
         return 0;
     }
 
-    if (cJSON_IsString(v)) {
-        return json_string(v->valuestring, out, nest);
+    /* the texts decoded for a string, or for an object's readers, are
+     * given back before the walk goes on */
+
+    if (v->type == S3U_JSON_STRING) {
+        mark = s3u_json_mark();
+        rc = json_string(ctx, v, out, nest);
+        s3u_json_release(mark);
+        return rc;
     }
 
-    if (cJSON_IsObject(v)) {
-        if (node_v3(v, out) || lambda_payload(v, out, depth, nest)
-            || node_v2(v, out))
-        {
+    if (v->type == S3U_JSON_OBJECT) {
+        if (members == NULL) {
+            s3u_json_members(v, &json_members, m);
+            members = m;
+        }
+
+        mark = s3u_json_mark();
+        rc = node_v3(ctx, members, out)
+             || lambda_payload(ctx, members, out, depth, nest)
+             || node_v2(ctx, members, out);
+        s3u_json_release(mark);
+
+        if (rc) {
             return 1;
         }
     }
 
-    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-        cJSON_ArrayForEach(child, v) {
-            if (json_value(child, out, depth + 1, nest)) {
+    if (v->type == S3U_JSON_OBJECT || v->type == S3U_JSON_ARRAY) {
+        s3u_json_iter(&it, v);
+        while (s3u_json_next(&it, NULL, &child)) {
+            if (json_value(ctx, &child, NULL, out, depth + 1, nest)) {
                 return 1;
             }
         }
@@ -375,116 +498,26 @@ json_value(const cJSON *v, s3u_finding_t *out, int depth, int nest)
  */
 
 static void
-response_metadata(const cJSON *root, s3u_finding_t *out)
+response_metadata(json_ctx_t *ctx, const s3u_json_value_t *metadata,
+    s3u_finding_t *out)
 {
-    const char   *s;
-    const cJSON  *md;
+    s3u_span_t        s;
+    s3u_json_value_t  md[J_MD_MEMBERS];
 
-    md = cJSON_GetObjectItemCaseSensitive(root, "ResponseMetadata");
-    if (!cJSON_IsObject(md)) {
+    if (metadata->type != S3U_JSON_OBJECT) {
         return;
     }
 
-    s = str(md, "RequestId");
-    if (out->request_id[0] == '\0' && s != NULL) {
-        s3u_field_set(out->request_id, sizeof(out->request_id), s, strlen(s));
+    s3u_json_members(metadata, &json_md_members, md);
+
+    s = str(ctx, &md[J_MD_REQUEST_ID]);
+    if (out->request_id[0] == '\0' && s.data != NULL) {
+        s3u_field_set(out->request_id, sizeof(out->request_id), s.data, s.len);
     }
 
-    s = str(md, "HostId");
-    if (out->host_id[0] == '\0' && s != NULL) {
-        s3u_field_set(out->host_id, sizeof(out->host_id), s, strlen(s));
-    }
-}
-
-
-/*
- * The trees parsed here live only while one body is read, and a typical
- * error body makes a few dozen small nodes: they are carved from a static
- * arena instead of malloc'ed and freed one by one (that was a third of the
- * cost of a denial).  cJSON's allocator hooks are process-wide, so outside
- * a detection, and once the arena is full, they are plain malloc and free.
- * Each nginx worker, the command and the tests are single-threaded.
- */
-
-#define S3U_JSON_ARENA_SIZE  (64 * 1024)
-
-/* under AddressSanitizer every node keeps its own heap block, so that the
- * fuzzers still see an overrun of one */
-#if defined(__SANITIZE_ADDRESS__)
-#define S3U_JSON_ARENA  0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define S3U_JSON_ARENA  0
-#endif
-#endif
-#ifndef S3U_JSON_ARENA
-#define S3U_JSON_ARENA  1
-#endif
-
-static unsigned char  s3u_json_arena[S3U_JSON_ARENA_SIZE]
-                          __attribute__((aligned(16)));
-static size_t         s3u_json_arena_used;
-static int            s3u_json_arena_depth;
-
-
-static void *
-arena_malloc(size_t size)
-{
-    void  *p;
-
-    size = (size + 15) & ~(size_t) 15;
-
-    if (s3u_json_arena_depth > 0
-        && size <= S3U_JSON_ARENA_SIZE - s3u_json_arena_used)
-    {
-        p = s3u_json_arena + s3u_json_arena_used;
-        s3u_json_arena_used += size;
-        return p;
-    }
-
-    return malloc(size);
-}
-
-
-static void
-arena_free(void *p)
-{
-    unsigned char  *c = p;
-
-    if (c >= s3u_json_arena && c < s3u_json_arena + S3U_JSON_ARENA_SIZE) {
-        return;                     /* released with the whole arena */
-    }
-
-    free(p);
-}
-
-
-/* JSON held in a JSON string is parsed while the outer tree lives */
-static cJSON *
-arena_parse(const char *p, size_t len, const char **parse_end)
-{
-    static int  hooked;
-
-    cJSON_Hooks  hooks = { arena_malloc, arena_free };
-
-    if (S3U_JSON_ARENA && !hooked) {
-        cJSON_InitHooks(&hooks);
-        hooked = 1;
-    }
-
-    s3u_json_arena_depth++;
-
-    return cJSON_ParseWithLengthOpts(p, len, parse_end, 0);
-}
-
-
-static void
-arena_release(cJSON *root)
-{
-    cJSON_Delete(root);
-
-    if (--s3u_json_arena_depth == 0) {
-        s3u_json_arena_used = 0;
+    s = str(ctx, &md[J_MD_HOST_ID]);
+    if (out->host_id[0] == '\0' && s.data != NULL) {
+        s3u_field_set(out->host_id, sizeof(out->host_id), s.data, s.len);
     }
 }
 
@@ -492,36 +525,43 @@ arena_release(cJSON *root)
 int
 s3u_detect_json(const char *p, size_t len, s3u_finding_t *out, int nest)
 {
-    int          rc;
-    cJSON       *root;
-    const char  *end, *parse_end;
+    int               rc;
+    const char       *end, *value_end;
+    json_ctx_t        ctx;
+    s3u_json_mark_t   mark;
+    s3u_json_value_t  root, m[J_MEMBERS];
 
     end = p + len;
 
-    if (!depth_ok(p, end, S3U_DETECT_JSON_DEPTH)) {
-        return -1;
-    }
+    /* every text read is given back when the document is done */
+    mark = s3u_json_mark();
 
-    parse_end = NULL;
-    root = arena_parse(p, len, &parse_end);
-    if (root == NULL) {
-        arena_release(NULL);
-        return -1;
-    }
+    /* the root object's members are read by the check itself */
+    value_end = s3u_json_check(p, end, S3U_DETECT_JSON_DEPTH, &root,
+                               &json_members, m);
 
     /* strict: nothing but whitespace after the value */
-    if (parse_end == NULL || s3u_skip_space(parse_end, end) != end) {
-        arena_release(root);
+    if (value_end == NULL || s3u_skip_space(value_end, end) != end) {
+        s3u_json_release(mark);
         return -1;
     }
 
-    rc = json_value(root, out, 0, nest);
+    ctx.oom = 0;
 
-    if (rc == 1 && cJSON_IsObject(root)) {
-        response_metadata(root, out);
+    rc = json_value(&ctx, &root, m, out, 0, nest);
+
+    if (rc == 1 && root.type == S3U_JSON_OBJECT) {
+        response_metadata(&ctx, &m[J_RESPONSE_METADATA], out);
     }
 
-    arena_release(root);
+    s3u_json_release(mark);
+
+    /* a text that could not be decoded for want of memory: the document
+     * is not read at all, as the tree parser could not build it */
+    if (ctx.oom) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
 
     if (rc == 0) {
         memset(out, 0, sizeof(*out));

@@ -33,7 +33,7 @@ if [ -n "${FUZZ_CFLAGS:-}" ]; then
 fi
 SHARED=${S3U_SHARED:-$ROOT/../shared}
 
-# smoke: seconds of fuzzing per target after its seeds (9 targets, 2 cores:
+# smoke: seconds of fuzzing per target after its seeds (11 targets, 2 cores:
 # the whole smoke, build included, stays well under three minutes)
 SMOKE_SECONDS=${FUZZ_SMOKE_SECONDS:-5}
 
@@ -215,7 +215,7 @@ make_seeds() {
     for f in "$SHARED"/reference/error-bodies/* "$ROOT"/t/corpus/*; do
         [ -f "$f" ] || continue
         case "$f" in *.md) continue ;; esac
-        for t in fuzz_xml fuzz_detect fuzz_detect_parts fuzz_sfv; do
+        for t in fuzz_xml fuzz_detect fuzz_detect_parts fuzz_sfv fuzz_json_scan; do
             [ -d "$s/$t" ] || continue
             seed "$s/$t" "$f"
             seed_body "$s/$t" "$f"
@@ -223,7 +223,7 @@ make_seeds() {
     done
 
     while IFS= read -r f; do
-        for t in fuzz_json fuzz_policy fuzz_scenario; do
+        for t in fuzz_json fuzz_json_scan fuzz_policy fuzz_scenario; do
             [ -d "$s/$t" ] && seed "$s/$t" "$f"
         done
     done < <(json_files)
@@ -289,7 +289,7 @@ make_seeds() {
 # s3_unmask_buffer; policies and scenarios are small files)
 max_len() {
     case $1 in
-        fuzz_xml|fuzz_detect*|fuzz_sfv) echo 16384 ;;
+        fuzz_xml|fuzz_detect*|fuzz_sfv|fuzz_json_scan) echo 16384 ;;
         fuzz_cond|fuzz_token) echo 4096 ;;
         *) echo 32768 ;;
     esac

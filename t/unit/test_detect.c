@@ -808,7 +808,7 @@ test_hostile(void)
     detect(" \r\n\t ", &f);
     UNIT_STR(verdict(&f), "none", "whitespace body");
 
-    /* 100,000 levels of JSON: refused before cJSON, read as text */
+    /* 100,000 levels of JSON: over the depth limit, read as text */
     n = 200000;
     buf = malloc(n);
     memset(buf, '[', n / 2);
