@@ -27,7 +27,7 @@ typedef struct {
 } s3u_detect_meta_t;
 
 /*
- * Fills *out (zeroes it first).  body is NOT NUL-terminated and is never
+ * Fills *out (clears it first).  body is NOT NUL-terminated and is never
  * read past len; meta may be NULL.  Allocates nothing on the normal path:
  * JSON strings with escapes are decoded into a static per-process scratch
  * (s3u_json_scan.h; a heap block only once 64 KB of it are in use), all of
