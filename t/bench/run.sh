@@ -57,6 +57,17 @@ GATEWAY_PID=
 UPSTREAM_PID=
 VALGRIND_PID=
 WRK_PID=
+RPS_PIDS=()
+
+# requests/s: the variants' gateways share one core, the upstream and wrk
+# take the other (see rps_round); on one core everything shares it
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+    PIN_GATEWAYS=(taskset -c 1)
+    PIN_LOAD=(taskset -c 0)
+else
+    PIN_GATEWAYS=()
+    PIN_LOAD=()
+fi
 
 T0=$(date +%s)
 log() { printf '==> [%3ds] %s\n' $(( $(date +%s) - T0 )) "$*" >&2; }
@@ -104,7 +115,8 @@ url() {
 # the only processes stopped here are the ones this script started
 cleanup() {
     local pid
-    for pid in "$WRK_PID" "$VALGRIND_PID" "$GATEWAY_PID" "$UPSTREAM_PID"; do
+    for pid in "$WRK_PID" "$VALGRIND_PID" "$GATEWAY_PID" "$UPSTREAM_PID" \
+               "${RPS_PIDS[@]}"; do
         if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid" 2>/dev/null || true
         fi
@@ -131,42 +143,46 @@ prepare() {
     fi
 }
 
-render() {
-    local in=$1 out=$2 eval_block=$3
+subst() {
     sed -e "s#@PREFIX@#$PREFIX#g" \
         -e "s#@PORT_OFF@#$PORT_OFF#g" \
         -e "s#@PORT_ON@#$PORT_ON#g" \
         -e "s#@PORT_EVAL@#$PORT_EVAL#g" \
         -e "s#@UPSTREAM_PORT@#$UPSTREAM_PORT#g" \
         -e "s#@POLICIES@#$POLICIES#g" \
-        "$in" > "$out.tmp"
-    if [ -n "$eval_block" ]; then
-        sed -e "s#@POLICIES@#$POLICIES#g" -e "s#@PORT_EVAL@#$PORT_EVAL#g" \
-            "$HERE/eval-server.conf.in" > "$out.eval"
-        sed -e "/@EVAL_SERVER@/{r $out.eval" -e 'd}' "$out.tmp" > "$out"
-        rm -f "$out.eval"
-    else
-        sed -e '/@EVAL_SERVER@/d' "$out.tmp" > "$out"
-    fi
-    rm -f "$out.tmp"
+        "$1"
+}
+
+# render_gateway OUT NAME VARIANT...: a gateway serving the variants (off,
+# on, eval), its pid and error log named NAME
+render_gateway() {
+    local out=$1 name=$2 v
+    shift 2
+    for v in "$@"; do
+        subst "$HERE/server-$v.conf.in"
+    done > "$out.servers"
+    subst "$HERE/gateway.conf.in" \
+        | sed -e "s#@NAME@#$name#g" -e "/^@SERVERS@$/{r $out.servers" -e 'd}' \
+        > "$out"
+    rm -f "$out.servers"
 }
 
 configure_nginx() {
     local msg
 
-    render "$HERE/upstream.conf.in" "$PREFIX/conf/upstream.conf" ""
+    subst "$HERE/upstream.conf.in" > "$PREFIX/conf/upstream.conf"
     GLOBALS="load_module $MODULE_SO;"
 
     EVAL=1
     EVAL_NOTE="seed policy set $(basename "$POLICIES")"
-    render "$HERE/gateway.conf.in" "$PREFIX/conf/gateway.conf" eval
+    render_gateway "$PREFIX/conf/gateway.conf" gateway off on eval
     if ! msg=$("$NGINX" -p "$PREFIX/" -c "$PREFIX/conf/gateway.conf" \
                  -g "$GLOBALS" -t -q 2>&1); then
         EVAL=0
         EVAL_NOTE="not wired: $(printf '%s' "$msg" | grep -m1 emerg \
                                  | sed 's/^.*\[emerg\] //')"
         log "evaluation: $EVAL_NOTE"
-        render "$HERE/gateway.conf.in" "$PREFIX/conf/gateway.conf" ""
+        render_gateway "$PREFIX/conf/gateway.conf" gateway off on
         "$NGINX" -p "$PREFIX/" -c "$PREFIX/conf/gateway.conf" -g "$GLOBALS" -t -q
     fi
 }
@@ -181,7 +197,7 @@ wait_port() {
 }
 
 start_upstream() {
-    "$NGINX" -p "$PREFIX/" -c "$PREFIX/conf/upstream.conf" -q
+    "${PIN_LOAD[@]}" "$NGINX" -p "$PREFIX/" -c "$PREFIX/conf/upstream.conf" -q
     wait_port "$UPSTREAM_PORT"
     UPSTREAM_PID=$(cat "$PREFIX/logs/upstream.pid")
 }
@@ -283,57 +299,122 @@ bench_scaling() {
 
 # --- requests per second -----------------------------------------------------
 
-# CPU time (user + system, clock ticks) the gateway worker has used
-cpu_ticks() {
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
+# CPU time a process has used, in nanoseconds: the scheduler's own account
+# (/proc/PID/schedstat), else user + system clock ticks
+cpu_ns() {
+    if [ -r "/proc/$1/schedstat" ]; then
+        cut -d' ' -f1 "/proc/$1/schedstat"
+    else
+        awk -v hz="$(getconf CLK_TCK)" \
+            '{ printf "%.0f", ($14 + $15) * 1e9 / hz }' "/proc/$1/stat"
+    fi
 }
 
-# one wrk run: requests/s, non-2xx count, socket errors, and the worker's
-# CPU time per request in microseconds (less disturbed than requests/s
-# by whatever else the machine runs: time other processes take is not
-# charged to the worker)
-wrk_rps() {
-    local url=$1 out c0 c1 n
-    c0=$(cpu_ticks "$WORKER_PID")
-    out=$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$url" 2>&1) || true
-    c1=$(cpu_ticks "$WORKER_PID")
-    n=$(printf '%s\n' "$out" | awk '/requests in/ { print $1 }')
-    printf '%s\t%s\t%s\t%s\n' \
-        "$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { print $2 }')" \
-        "$(printf '%s\n' "$out" | awk '/Non-2xx or 3xx responses:/ { print $5 }')" \
-        "$(printf '%s\n' "$out" | awk '/Socket errors:/ { print $0 }' | tr '\t' ' ')" \
-        "$(awk -v t=$((c1 - c0)) -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" \
-              'BEGIN { if (n > 0) printf "%.3f", t * 1e6 / hz / n }')"
+# one one-worker nginx per variant, on the ports of the main gateway
+start_rps_gateways() {
+    local v pid w port
+    RPS_PIDS=()
+    RPS_VARIANTS=(off on)
+    [ "$EVAL" = 1 ] && RPS_VARIANTS+=(eval)
+    for v in "${RPS_VARIANTS[@]}"; do
+        render_gateway "$PREFIX/conf/rps-$v.conf" "rps-$v" "$v"
+        "${PIN_GATEWAYS[@]}" "$NGINX" -p "$PREFIX/" \
+            -c "$PREFIX/conf/rps-$v.conf" -g "$GLOBALS" -q
+        pid=$(cat "$PREFIX/logs/rps-$v.pid")
+        RPS_PIDS+=("$pid")
+        port=$(url "$v" "")
+        port=${port##*:}
+        wait_port "${port%/}"
+        w=$(pgrep -P "$pid" | head -1)
+        [ -n "$w" ] || die "no worker process under $pid"
+        declare -g "RPS_WORKER_$v=$w"
+    done
+}
+
+stop_rps_gateways() {
+    local pid
+    for pid in "${RPS_PIDS[@]}"; do
+        kill -QUIT "$pid" 2>/dev/null || true
+        while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    done
+    RPS_PIDS=()
+}
+
+# One round of one kind: the variants side by side, a wrk each, for the
+# same seconds.  Their gateways share one core, so whatever else slows
+# that core down slows all of them alike.  Per variant: requests/s, non-2xx
+# count, socket errors, the worker's CPU time per request (microseconds)
+# and its share of the wall time.
+rps_round() {
+    local kind=$1 round=$2 v w n out t0 t1 used
+    local -A c0 c1 pids
+
+    for v in $3; do
+        w=RPS_WORKER_$v
+        c0[$v]=$(cpu_ns "${!w}")
+    done
+    t0=$(date +%s%N)
+    for v in $3; do
+        "${PIN_LOAD[@]}" wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" \
+            "$(url "$v" "$kind")" > "$RAW/wrk-$v.txt" 2>&1 &
+        pids[$v]=$!
+    done
+    for v in $3; do
+        wait "${pids[$v]}" || true
+    done
+    t1=$(date +%s%N)
+    for v in $3; do
+        w=RPS_WORKER_$v
+        c1[$v]=$(cpu_ns "${!w}")
+    done
+
+    for v in $3; do
+        out=$RAW/wrk-$v.txt
+        n=$(awk '/requests in/ { print $1 }' "$out")
+        used=$((c1[$v] - c0[$v]))
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$v" "$round" \
+            "$(awk '/^Requests\/sec:/ { print $2 }' "$out")" \
+            "$(awk '/Non-2xx or 3xx responses:/ { print $5 }' "$out")" \
+            "$(awk '/Socket errors:/ { print $0 }' "$out" | tr '\t' ' ')" \
+            "$(awk -v t="$used" -v n="${n:-0}" \
+                  'BEGIN { if (n > 0) printf "%.3f", t / 1000 / n }')" \
+            "$(awk -v t="$used" -v w=$((t1 - t0)) \
+                  'BEGIN { printf "%.4f", t / w }')" \
+            >> "$RAW/wrk.tsv"
+    done
+}
+
+# the variants of a kind: evaluation only on the denial path
+rps_variants() {
+    if [ "$1" = deny ] && [ "$EVAL" = 1 ]; then
+        echo off on eval
+    else
+        echo off on
+    fi
 }
 
 bench_rps() {
-    local round kind variants v order line
+    local round kind
 
+    stop_gateway
+    start_rps_gateways
+
+    log "requests/s: warm-up"
     : > "$RAW/wrk.tsv"
-    WORKER_PID=$(worker_pid)
-    log "warm-up"
-    for v in $(all_paths); do
-        wrk -t1 -c"$CONNECTIONS" -d1s "$(url "${v%/*}" "${v#*/}")" >/dev/null
+    for kind in small big deny; do
+        rps_round "$kind" 0 "$(rps_variants "$kind")"
     done
+    : > "$RAW/wrk.tsv"
 
     for round in $(seq "$ROUNDS"); do
         for kind in small big deny; do
-            variants="off on"
-            [ "$kind" = deny ] && [ "$EVAL" = 1 ] && variants="off on eval"
-            # alternate the order from round to round: drift cancels out
-            if [ $((round % 2)) -eq 0 ]; then
-                order=$(echo $variants | tr ' ' '\n' | tac | tr '\n' ' ')
-            else
-                order=$variants
-            fi
-            for v in $order; do
-                line=$(wrk_rps "$(url "$v" "$kind")")
-                printf '%s\t%s\t%s\t%s\n' "$kind" "$v" "$round" "$line" \
-                    >> "$RAW/wrk.tsv"
-            done
+            rps_round "$kind" "$round" "$(rps_variants "$kind")"
         done
         log "requests/s: round $round of $ROUNDS done"
     done
+
+    stop_rps_gateways
+    start_gateway
 }
 
 # --- memory ------------------------------------------------------------------
