@@ -36,6 +36,9 @@
  * operator's s3_unmask_context ones */
 #define NGX_HTTP_S3_UNMASK_DERIVED_KEYS  3
 
+/* context keys an evaluation holds without allocating */
+#define NGX_HTTP_S3_UNMASK_CTX_KEYS      16
+
 
 typedef struct {
     ngx_str_t                 key;
@@ -170,7 +173,7 @@ static ngx_int_t ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
 static ngx_int_t ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx);
 static ngx_uint_t ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e,
-    const char **values, ngx_uint_t n, const char *key, const char *value);
+    const char **values, ngx_uint_t n, ngx_uint_t set, const char *key, const char *value);
 static ngx_int_t ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
     s3u_finding_t *f);
@@ -216,6 +219,8 @@ static char *ngx_http_s3_unmask_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_s3_unmask_policies(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_s3_unmask_free_policies(void *data);
+static char *ngx_http_s3_unmask_eval_value(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static char *ngx_http_s3_unmask_context(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_s3_unmask_token_key(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -304,21 +309,21 @@ static ngx_command_t  ngx_http_s3_unmask_commands[] = {
 
     { ngx_string("s3_unmask_principal"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_s3_unmask_eval_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_unmask_loc_conf_t, principal),
       NULL },
 
     { ngx_string("s3_unmask_resource"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_s3_unmask_eval_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_unmask_loc_conf_t, resource),
       NULL },
 
     { ngx_string("s3_unmask_action"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_http_s3_unmask_eval_value,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s3_unmask_loc_conf_t, action),
       NULL },
@@ -1261,6 +1266,15 @@ ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    if (cv->lengths == NULL) {
+        /* no variables: a C string since the configuration was read */
+        if (cv->value.len) {
+            *value = (char *) cv->value.data;
+        }
+
+        return NGX_OK;
+    }
+
     if (ngx_http_complex_value(r, cv, &v) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -1294,7 +1308,7 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
     time_t                         now;
     ngx_tm_t                       tm;
     ngx_str_t                      v;
-    ngx_uint_t                     i, n;
+    ngx_uint_t                     i, n, set;
     const char                   **values;
     s3u_ctx_entry_t               *e;
     ngx_http_s3_unmask_context_t  *c;
@@ -1304,13 +1318,25 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
     static u_char  epoch[NGX_TIME_T_LEN + 1];
     static u_char  iso[sizeof("1970-01-01T00:00:00Z")];
 
+    /* the context lives while one evaluation runs: per worker, unless the
+     * operator set more keys than these hold */
+    static s3u_ctx_entry_t  entries[NGX_HTTP_S3_UNMASK_CTX_KEYS];
+    static const char      *entry_values[NGX_HTTP_S3_UNMASK_CTX_KEYS];
+
     n = NGX_HTTP_S3_UNMASK_DERIVED_KEYS
         + (conf->context ? conf->context->nelts : 0);
 
-    e = ngx_pcalloc(r->pool, n * sizeof(s3u_ctx_entry_t));
-    values = ngx_palloc(r->pool, n * sizeof(char *));
-    if (e == NULL || values == NULL) {
-        return NGX_ERROR;
+    if (n <= NGX_HTTP_S3_UNMASK_CTX_KEYS) {
+        e = entries;
+        values = entry_values;
+        ngx_memzero(e, n * sizeof(s3u_ctx_entry_t));
+
+    } else {
+        e = ngx_pcalloc(r->pool, n * sizeof(s3u_ctx_entry_t));
+        values = ngx_palloc(r->pool, n * sizeof(char *));
+        if (e == NULL || values == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     now = ngx_time();
@@ -1344,11 +1370,13 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
         values[n++] = (char *) p;
     }
 
-    n = ngx_http_s3_unmask_derive(e, values, n, "aws:SecureTransport",
+    set = n;
+
+    n = ngx_http_s3_unmask_derive(e, values, n, set, "aws:SecureTransport",
                                   "true");
-    n = ngx_http_s3_unmask_derive(e, values, n, "aws:EpochTime",
+    n = ngx_http_s3_unmask_derive(e, values, n, set, "aws:EpochTime",
                                   (char *) epoch);
-    n = ngx_http_s3_unmask_derive(e, values, n, "aws:CurrentTime",
+    n = ngx_http_s3_unmask_derive(e, values, n, set, "aws:CurrentTime",
                                   (char *) iso);
 
     for (i = 0; i < n; i++) {
@@ -1363,15 +1391,16 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
 }
 
 
-/* adds a key the gateway derives, unless the operator set it already */
+/* adds a key the gateway derives, unless the operator set it already (one
+ * of the first "set" entries) */
 
 static ngx_uint_t
 ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e, const char **values,
-    ngx_uint_t n, const char *key, const char *value)
+    ngx_uint_t n, ngx_uint_t set, const char *key, const char *value)
 {
     ngx_uint_t  i;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < set; i++) {
         if (ngx_strcasecmp((u_char *) e[i].key, (u_char *) key) == 0) {
             return n;
         }
@@ -2197,6 +2226,37 @@ static void
 ngx_http_s3_unmask_free_policies(void *data)
 {
     s3u_pset_free(data);
+}
+
+
+/* s3_unmask_principal, _resource, _action: a value without variables is
+ * kept NUL-terminated, so that a request reads it as it is */
+
+static char *
+ngx_http_s3_unmask_eval_value(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char                       *rv;
+    u_char                     *p;
+    ngx_http_complex_value_t  **cv;
+
+    rv = ngx_http_set_complex_value_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    cv = (ngx_http_complex_value_t **) ((char *) conf + cmd->offset);
+
+    if ((*cv)->lengths == NULL) {
+        p = ngx_pnalloc(cf->pool, (*cv)->value.len + 1);
+        if (p == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *ngx_cpymem(p, (*cv)->value.data, (*cv)->value.len) = '\0';
+        (*cv)->value.data = p;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
