@@ -141,6 +141,8 @@ static ngx_int_t ngx_http_s3_unmask_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_s3_unmask_selected(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf);
+static void ngx_http_s3_unmask_read_headers(ngx_list_t *headers,
+    s3u_detect_meta_t *meta);
 static ngx_table_elt_t *ngx_http_s3_unmask_find_header(ngx_list_t *headers,
     const char *name, size_t len);
 static ngx_int_t ngx_http_s3_unmask_release(ngx_http_request_t *r,
@@ -599,6 +601,69 @@ ngx_http_s3_unmask_selected(ngx_http_request_t *r,
 }
 
 
+/* the response headers the detectors read, in one walk over the list */
+
+static void
+ngx_http_s3_unmask_read_headers(ngx_list_t *headers, s3u_detect_meta_t *meta)
+{
+    ngx_uint_t        i;
+    const char       *name;
+    s3u_slice_t      *to;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    part = &headers->part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        switch (h[i].key.len) {
+
+        case sizeof("x-amz-function-error") - 1:
+            to = &meta->function_error;
+            name = "x-amz-function-error";
+            break;
+
+        case sizeof("x-amz-request-id") - 1:
+            to = &meta->amz_request_id;
+            name = "x-amz-request-id";
+            break;
+
+        case sizeof("x-amz-id-2") - 1:
+            to = &meta->amz_id_2;
+            name = "x-amz-id-2";
+            break;
+
+        default:
+            continue;
+        }
+
+        /* the first of each name, as a search for it would find */
+        if (to->data == NULL
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, h[i].key.len)
+               == 0)
+        {
+            to->data = (const char *) h[i].value.data;
+            to->len = h[i].value.len;
+        }
+    }
+}
+
+
 static ngx_table_elt_t *
 ngx_http_s3_unmask_find_header(ngx_list_t *headers, const char *name,
     size_t len)
@@ -783,7 +848,6 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
     ngx_buf_t         *b;
     ngx_uint_t         rewritten;
     ngx_chain_t        out;
-    ngx_table_elt_t   *h;
     s3u_finding_t     *f;
 
     ctx->state = ngx_http_s3_unmask_done;
@@ -798,26 +862,7 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
         ctx->meta.content_type.len = r->headers_out.content_type.len;
     }
 
-    h = ngx_http_s3_unmask_find_header(&r->headers_out.headers,
-                                       "x-amz-function-error", 20);
-    if (h) {
-        ctx->meta.function_error.data = (const char *) h->value.data;
-        ctx->meta.function_error.len = h->value.len;
-    }
-
-    h = ngx_http_s3_unmask_find_header(&r->headers_out.headers,
-                                       "x-amz-request-id", 16);
-    if (h) {
-        ctx->meta.amz_request_id.data = (const char *) h->value.data;
-        ctx->meta.amz_request_id.len = h->value.len;
-    }
-
-    h = ngx_http_s3_unmask_find_header(&r->headers_out.headers,
-                                       "x-amz-id-2", 10);
-    if (h) {
-        ctx->meta.amz_id_2.data = (const char *) h->value.data;
-        ctx->meta.amz_id_2.len = h->value.len;
-    }
+    ngx_http_s3_unmask_read_headers(&r->headers_out.headers, &ctx->meta);
 
     s3u_detect((const char *) ctx->buf, ctx->len, &ctx->meta, f);
 
