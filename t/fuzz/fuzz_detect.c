@@ -22,6 +22,7 @@
 #include "detect/s3u_detect.h"
 
 #include "fuzz_util.h"
+#include "../common/s3u_reference.h"
 
 
 #define FUZZ_SLICE(s)  ((s3u_slice_t) { (s), sizeof(s) - 1 })
@@ -87,29 +88,6 @@ fuzz_check_evidence(const uint8_t *data, size_t size,
 }
 
 
-/* the same finding: the scalars, and every field as the string it holds
- * (s3u_detect clears a finding by its fields' first bytes, so what lies
- * after a field's NUL is not part of it) */
-static int
-same_finding(const s3u_finding_t *a, const s3u_finding_t *b)
-{
-    return a->verdict == b->verdict && a->source == b->source
-           && a->decision == b->decision && a->parsed == b->parsed
-           && a->s3_status == b->s3_status && a->format == b->format
-           && strcmp(a->code, b->code) == 0
-           && strcmp(a->service, b->service) == 0
-           && strcmp(a->layer, b->layer) == 0
-           && strcmp(a->request_id, b->request_id) == 0
-           && strcmp(a->host_id, b->host_id) == 0
-           && strcmp(a->principal, b->principal) == 0
-           && strcmp(a->action, b->action) == 0
-           && strcmp(a->resource, b->resource) == 0
-           && strcmp(a->message, b->message) == 0
-           && strcmp(a->statement, b->statement) == 0
-           && strcmp(a->reason, b->reason) == 0;
-}
-
-
 static void
 fuzz_detect_one(const uint8_t *data, size_t size,
     const s3u_detect_meta_t *meta)
@@ -125,7 +103,7 @@ fuzz_detect_one(const uint8_t *data, size_t size,
     fuzz_check_evidence(data, size, meta, &first);
 
     s3u_detect((const char *) data, size, meta, &second);
-    FUZZ_CHECK(same_finding(&first, &second),
+    FUZZ_CHECK(s3u_ref_same_finding(&first, &second),
                "two runs over the same body gave different findings");
 }
 

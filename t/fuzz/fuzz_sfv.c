@@ -36,6 +36,7 @@
 #include "detect/s3u_sfv.h"
 
 #include "fuzz_util.h"
+#include "../common/s3u_reference.h"
 
 
 #define FUZZ_SFV_MAX_KEYS  32
@@ -296,78 +297,6 @@ fuzz_ref_header(const s3u_finding_t *f, int upstream, s3u_expose_e expose,
     return n;
 }
 
-/* s3u_field_set as its header describes it, one byte at a time */
-static size_t
-fuzz_ref_field_set(char *dst, size_t size, const char *src, size_t len)
-{
-    size_t          n, run, room;
-    int             pending_space;
-    unsigned char   c;
-    const char     *p, *end;
-
-    if (size == 0) {
-        return 0;
-    }
-    if (src == NULL) {
-        dst[0] = '\0';
-        return 0;
-    }
-
-    n = 0;
-    pending_space = 0;
-    p = src;
-    end = src + len;
-
-    while (p < end) {
-        c = (unsigned char) *p;
-
-        if (c <= 0x20 || c == 0x7f) {
-            if (c == ' ' || (c >= '\t' && c <= '\r')) {
-                pending_space = (n > 0);
-            }
-            p++;
-            continue;
-        }
-
-        /* a run of kept bytes; cut, when it does not fit, before a
-         * continuation byte, and then with no space before nothing */
-        for (run = 1; p + run < end; run++) {
-            c = (unsigned char) p[run];
-            if (c <= 0x20 || c == 0x7f) {
-                break;
-            }
-        }
-
-        room = size - 1 - n;
-        if (room <= (size_t) pending_space) {
-            break;
-        }
-        room -= pending_space;
-
-        if (run > room) {
-            run = room;
-            while (run > 0 && ((unsigned char) p[run] & 0xc0) == 0x80) {
-                run--;
-            }
-            if (run == 0) {
-                break;
-            }
-            end = p + run;
-        }
-
-        if (pending_space) {
-            dst[n++] = ' ';
-            pending_space = 0;
-        }
-        memmove(dst + n, p, run);
-        n += run;
-        p += run;
-    }
-
-    dst[n] = '\0';
-    return n;
-}
-
 /* s3u_field_set against the reference on one piece: exact-size heap
  * buffers (an overrun is ASan's), sizes around the piece's length and
  * the fields', and in place */
@@ -407,7 +336,7 @@ fuzz_check_field_set(const uint8_t *data, size_t len, size_t salt)
         }
         memset(a, 0x5a, sizes[i]);
         memset(b, 0x5a, sizes[i]);
-        na = fuzz_ref_field_set(a, sizes[i], src, len);
+        na = s3u_ref_field_set(a, sizes[i], src, len);
         nb = s3u_field_set(b, sizes[i], src, len);
         FUZZ_CHECK(na == nb && memcmp(a, b, sizes[i]) == 0,
                    "field_set (len %zu, size %zu) gave %zu bytes, the"
@@ -419,7 +348,7 @@ fuzz_check_field_set(const uint8_t *data, size_t len, size_t salt)
                 memcpy(a, src, len);
             }
             memcpy(b, a, sizes[i]);
-            na = fuzz_ref_field_set(a, sizes[i], a, len);
+            na = s3u_ref_field_set(a, sizes[i], a, len);
             nb = s3u_field_set(b, sizes[i], b, len);
             FUZZ_CHECK(na == nb && memcmp(a, b, sizes[i]) == 0,
                        "field_set in place (len %zu, size %zu) gave %zu"

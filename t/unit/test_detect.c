@@ -19,6 +19,7 @@
 #include "detect/s3u_scan.h"
 #include "detect/s3u_sfv.h"
 #include "unit.h"
+#include "../common/s3u_reference.h"
 
 
 /* --- helpers --------------------------------------------------------------- */
@@ -924,82 +925,6 @@ test_fuzz_regressions(void)
 
 /* --- s3u_field_set: the fast paths against the byte-at-a-time version ---- */
 
-/*
- * s3u_field_set as it was before the runs were searched 16 bytes at a
- * time: the reference the fast paths must match byte for byte, including
- * the bytes of dst they leave alone.
- */
-static size_t
-ref_field_set(char *dst, size_t size, const char *src, size_t len)
-{
-    size_t          n, run, room;
-    int             pending_space;
-    unsigned char   c;
-    const char     *p, *end;
-
-    if (size == 0) {
-        return 0;
-    }
-    if (src == NULL) {
-        dst[0] = '\0';
-        return 0;
-    }
-
-    n = 0;
-    pending_space = 0;
-    p = src;
-    end = src + len;
-
-    while (p < end) {
-        c = (unsigned char) *p;
-
-        if (s3u_ctype_is(c, S3U_CT_CONTROL | S3U_CT_SPACE)) {
-            if (s3u_ctype_is(c, S3U_CT_SPACE)) {
-                pending_space = (n > 0);
-            }
-            p++;
-            continue;
-        }
-
-        for (run = 1; p + run < end; run++) {
-            if (s3u_ctype_is(p[run], S3U_CT_CONTROL | S3U_CT_SPACE)) {
-                break;
-            }
-        }
-
-        room = size - 1 - n;
-        if (room <= (size_t) pending_space) {
-            break;
-        }
-        room -= pending_space;
-
-        if (run > room) {
-            run = room;
-            while (run > 0 && ((unsigned char) p[run] & 0xc0) == 0x80) {
-                run--;
-            }
-            if (run == 0) {
-                break;
-            }
-            end = p + run;
-        }
-
-        if (pending_space) {
-            dst[n++] = ' ';
-            pending_space = 0;
-        }
-
-        memmove(dst + n, p, run);
-        n += run;
-        p += run;
-    }
-
-    dst[n] = '\0';
-
-    return n;
-}
-
-
 /* both versions on an exact-size copy of src, into buffers filled with a
  * marker (and in place); 1 when every byte agrees */
 static int
@@ -1017,7 +942,7 @@ field_set_agrees(const char *src, size_t len, size_t size)
 
     memset(a, 0x5a, sizeof(a));
     memset(b, 0x5a, sizeof(b));
-    na = ref_field_set(a, size, copy, len);
+    na = s3u_ref_field_set(a, size, copy, len);
     nb = s3u_field_set(b, size, copy, len);
     free(copy);
 
@@ -1033,7 +958,7 @@ field_set_agrees(const char *src, size_t len, size_t size)
     memset(a, 0x5a, sizeof(a));
     memcpy(a, src, len);
     memcpy(b, a, sizeof(b));
-    na = ref_field_set(a, size, a, len);
+    na = s3u_ref_field_set(a, size, a, len);
     nb = s3u_field_set(b, size, b, len);
 
     return na == nb && memcmp(a, b, sizeof(a)) == 0;
@@ -1158,28 +1083,6 @@ test_field_set_fast_paths(void)
 
 /* --- the judge --------------------------------------------------------- */
 
-/* the same finding: the scalars, and each field as the string it holds
- * (what lies after a field's NUL is not part of it, s3u_finding.h) */
-static int
-same_finding(const s3u_finding_t *a, const s3u_finding_t *b)
-{
-    return a->verdict == b->verdict && a->source == b->source
-           && a->decision == b->decision && a->parsed == b->parsed
-           && a->s3_status == b->s3_status && a->format == b->format
-           && strcmp(a->code, b->code) == 0
-           && strcmp(a->service, b->service) == 0
-           && strcmp(a->layer, b->layer) == 0
-           && strcmp(a->request_id, b->request_id) == 0
-           && strcmp(a->host_id, b->host_id) == 0
-           && strcmp(a->principal, b->principal) == 0
-           && strcmp(a->action, b->action) == 0
-           && strcmp(a->resource, b->resource) == 0
-           && strcmp(a->message, b->message) == 0
-           && strcmp(a->statement, b->statement) == 0
-           && strcmp(a->reason, b->reason) == 0;
-}
-
-
 static void
 test_judge(void)
 {
@@ -1201,7 +1104,7 @@ test_judge(void)
     memset(&b, 0, sizeof(b));
     s3u_judge(&form, &a);
     s3u_judge(&form, &b);
-    UNIT_OK(same_finding(&a, &b) && fields_terminated(&a),
+    UNIT_OK(s3u_ref_same_finding(&a, &b) && fields_terminated(&a),
             "judge: the same finding over garbage and over zeroes");
     UNIT_STR(a.code, "AccessDenied", "judge: the code");
     UNIT_STR(a.service, "s3", "judge: the service");
