@@ -105,6 +105,16 @@ const wrk = tsv('wrk.tsv').map(([kind, variant, rnd, rps, non2xx, sockerr,
        non2xx: Number(non2xx || 0), sockerr: sockerr || '',
        cpu: Number(cpu || 0), share: Number(share || 0) }));
 
+/* how busy the two cores were in each round: cpu1 the gateways', cpu0 the
+ * upstream's and wrk's (absent on one core) */
+let cores = [];
+try {
+    cores = tsv('cores.tsv').map(([kind, rnd, c0, c1]) =>
+        ({ kind, round: Number(rnd), load: Number(c0), gateways: Number(c1) }));
+} catch (e) {
+    cores = [];
+}
+
 /* geometric mean of ratios and its 95% interval (2 standard errors of the
  * mean log ratio) */
 function ratioStats(ratios) {
@@ -194,11 +204,23 @@ function rpsFigures(kind, variant, base, label, target, judge = true) {
         fig[`${key}_side_by_side_ratio_geomean`] = round(r.gm, 4);
         fig[`rps_${kind}_${variant}_side_by_side_mean`] = round(mean(on), 1);
         fig[`rps_${kind}_${base}_side_by_side_mean`] = round(mean(off), 1);
+        const k = cores.filter((c) => c.kind === kind
+                                      && Number.isFinite(c.gateways));
+        let busyNote = `; gateway workers ${pct(median(busy))}% of their core`;
+        if (k.length) {
+            fig[`core_busy_${kind}_gateways_median`] =
+                round(median(k.map((c) => c.gateways)), 4);
+            fig[`core_busy_${kind}_load_median`] =
+                round(median(k.map((c) => c.load)), 4);
+            busyNote = `; cores busy: gateways'`
+                + ` ${pct(fig[`core_busy_${kind}_gateways_median`])}%,`
+                + ` wrk and upstream's`
+                + ` ${pct(fig[`core_busy_${kind}_load_median`])}%`;
+        }
         rows.push({ section: 'requests/s',
                     what: '  requests/s side by side (not judged)',
                     value: `geo-mean ${pct(r.gm)}%; ${Math.round(mean(on))}`
-                    + ` vs ${Math.round(mean(off))} rps; their core busy`
-                    + ` ${pct(median(busy))}%`,
+                    + ` vs ${Math.round(mean(off))} rps${busyNote}`,
                     target: '', ok: '' });
     }
 }

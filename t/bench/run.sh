@@ -346,7 +346,7 @@ stop_rps_gateways() {
 # count, socket errors, the worker's CPU time per request (microseconds)
 # and its share of the wall time.
 rps_round() {
-    local kind=$1 round=$2 v w n out t0 t1 used
+    local kind=$1 round=$2 v w n out t0 t1 used cpu0 cpu1
     local -A c0 c1 pids
 
     for v in $3; do
@@ -354,6 +354,7 @@ rps_round() {
         c0[$v]=$(cpu_ns "${!w}")
     done
     t0=$(date +%s%N)
+    cpu0=$(core_times)
     for v in $3; do
         "${PIN_LOAD[@]}" wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" \
             "$(url "$v" "$kind")" > "$RAW/wrk-$v.txt" 2>&1 &
@@ -363,6 +364,7 @@ rps_round() {
         wait "${pids[$v]}" || true
     done
     t1=$(date +%s%N)
+    cpu1=$(core_times)
     for v in $3; do
         w=RPS_WORKER_$v
         c1[$v]=$(cpu_ns "${!w}")
@@ -382,6 +384,21 @@ rps_round() {
                   'BEGIN { printf "%.4f", t / w }')" \
             >> "$RAW/wrk.tsv"
     done
+
+    # how busy each core was: which side set the pace
+    printf '%s\t%s\t%s\n' "$kind" "$round" \
+        "$(printf '%s\n%s\n' "$cpu0" "$cpu1" | awk '
+            NR <= 2 { idle0[NR] = $2; total0[NR] = $3; next }
+            { i = NR - 2; printf "%s%.4f", (i > 1 ? "\t" : ""),
+                1 - ($2 - idle0[i]) / ($3 - total0[i]) }')" \
+        >> "$RAW/cores.tsv"
+}
+
+# per core of the two the requests/s runs use: "cpuN idle total" (ticks)
+core_times() {
+    awk '/^cpu[01] / { idle = $5 + $6; total = 0
+                       for (i = 2; i <= NF; i++) total += $i
+                       print $1, idle, total }' /proc/stat
 }
 
 # the variants of a kind: evaluation only on the denial path
@@ -400,11 +417,11 @@ bench_rps() {
     start_rps_gateways
 
     log "requests/s: warm-up"
-    : > "$RAW/wrk.tsv"
     for kind in small big deny; do
         rps_round "$kind" 0 "$(rps_variants "$kind")"
     done
     : > "$RAW/wrk.tsv"
+    : > "$RAW/cores.tsv"
 
     for round in $(seq "$ROUNDS"); do
         for kind in small big deny; do
