@@ -49,8 +49,10 @@ static const unsigned char  json_class[256] = {
  * time with SSE2 (every x86-64 has it), eight at a time elsewhere, for the
  * bytes that end a plain run.  In the eight-byte search (w - 0x01..) & ~w
  * & 0x80.. flags a zero byte exactly at the lowest one, which is the first
- * in memory on a little-endian machine; on others a byte loop does.  No
- * load reaches past end.
+ * in memory on a little-endian machine; on others a byte loop does.  With
+ * SSE2 the last fifteen bytes before end go through the byte loop too:
+ * the eight-byte search's constants, set up at every inlined call site,
+ * cost more than the few bytes it would save.  No load reaches past end.
  */
 #if defined(__SSE2__)
 #define J_SSE2   1
@@ -58,7 +60,8 @@ static const unsigned char  json_class[256] = {
 #define J_SSE2   0
 #endif
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if !J_SSE2 && defined(__BYTE_ORDER__)                                       \
+    && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define J_WORDS  1
 #else
 #define J_WORDS  0
@@ -343,6 +346,13 @@ name_words(const char *p, size_t len, const char *limit, uint64_t *head,
 }
 
 
+/* a name's index in the prefilter (the low bits of its first byte, 0 for
+ * the empty name): most names of a body are none of those looked for, and
+ * are told apart by their first byte and length alone, before any word
+ * of them is read or hashed */
+#define name_first(p, len)  ((len) > 0 ? (unsigned char) (p)[0] & 0x7f : 0)
+
+
 #define name_slot(head, len)                                                  \
     ((((head) + (len)) * 0x9e3779b97f4a7c15ULL) >> 58)
 
@@ -359,6 +369,7 @@ names_ready(s3u_json_names_t *t)
 
     t->count = (t->n < S3U_JSON_NAMES_MAX) ? t->n : S3U_JSON_NAMES_MAX;
     memset(t->slot, 0, sizeof(t->slot));
+    memset(t->lens, 0, sizeof(t->lens));
 
     for (i = t->count; i-- > 0; /* void */ ) {
         name = t->names[i].name;
@@ -370,6 +381,7 @@ names_ready(s3u_json_names_t *t)
 
         name_words(name, len, name + len, &t->head[i], &t->tail[i]);
         t->len[i] = (unsigned char) len;
+        t->lens[name_first(name, len)] |= (uint64_t) 1 << len;
 
         h = name_slot(t->head[i], len);
         t->next[i] = t->slot[h];
@@ -388,7 +400,9 @@ name_find(const s3u_json_names_t *t, const char *p, size_t len,
     size_t    i, j;
     uint64_t  head, tail;
 
-    if (len > S3U_JSON_NAME_MAX) {
+    if (len > S3U_JSON_NAME_MAX
+        || !((t->lens[name_first(p, len)] >> len) & 1))
+    {
         return -1;
     }
 
@@ -609,8 +623,8 @@ s3u_json_check(const char *p, const char *end, int max_depth,
     s3u_json_value_t *found)
 {
     int          depth, object, member;
-    size_t       i;
-    unsigned     flags, sflags;
+    size_t       i, len;
+    unsigned     flags, sflags, vtype;
     uint64_t     objects[S3U_JSON_DEPTH_MAX / 64];
     const char  *start, *s, *kend, *vstart;
 
@@ -722,6 +736,157 @@ value:
     }
 
 name:
+
+    /*
+     * The root object's members, most of a body, in a loop of their own
+     * that knows its depth, container and the type of each value, so that
+     * the state machine's tests are not made for every member: a name
+     * without a backslash or NUL, then a scalar value.  A name it cannot
+     * take, and a nested value, go the general way below (which notes the
+     * member when its value ends, then comes back here at the next name).
+     * The checks are the general way's, in the same order.
+     */
+    while (depth == 1 && names != NULL) {
+        if (p >= end || *p != '"') {
+            return NULL;
+        }
+
+        kend = string_stop(p + 1, end, 1);
+        if (kend >= end || *kend != '"') {
+            break;
+        }
+
+        len = (size_t) (kend - (p + 1));
+        member = name_find(names, p + 1, len, end);
+        if (member >= 0 && found[member].type != S3U_JSON_NONE) {
+            member = -1;                /* not its first member of that name */
+        }
+        p = kend + 1;
+
+        if (p < end && *p == ':') {
+            p++;
+        } else {
+            p = skip_space(p, end);
+            if (p >= end || *p != ':') {
+                return NULL;
+            }
+            p++;
+        }
+
+        if (p >= end) {
+            return NULL;
+        }
+        if ((unsigned char) *p <= 0x20) {
+            p = skip_space(p, end);
+            if (p >= end) {
+                return NULL;
+            }
+        }
+
+        vstart = p;
+        sflags = 0;
+
+        switch (*p) {
+        case '"':
+            vtype = S3U_JSON_STRING;
+            p = check_string(p, end, &sflags);
+            if (p == NULL) {
+                return NULL;
+            }
+            flags |= sflags;
+            break;
+
+        case '{':
+        case '[':
+            goto value;
+
+        case 't':
+            if (end - p < 4 || memcmp(p, "true", 4) != 0) {
+                return NULL;
+            }
+            p += 4;
+            vtype = S3U_JSON_TRUE;
+            break;
+
+        case 'f':
+            if (end - p < 5 || memcmp(p, "false", 5) != 0) {
+                return NULL;
+            }
+            p += 5;
+            vtype = S3U_JSON_FALSE;
+            break;
+
+        case 'n':
+            if (end - p < 4 || memcmp(p, "null", 4) != 0) {
+                return NULL;
+            }
+            p += 4;
+            vtype = S3U_JSON_NULL;
+            break;
+
+        default:
+            if (*p != '-' && !json_is(*p, J_DIGIT)) {
+                return NULL;
+            }
+
+            /* digits, maybe a fraction, then a byte that goes on no
+             * number (a status, a delay); anything else is read out in
+             * full */
+            kend = p + (*p == '-');
+            s = kend;
+            while (s < end && (unsigned char) (*s - '0') < 10) {
+                s++;
+            }
+            if (s > kend && s < end && *s == '.') {
+                s++;
+                while (s < end && (unsigned char) (*s - '0') < 10) {
+                    s++;
+                }
+            }
+            if (s > kend && (s == end || !json_is(*s, J_NUMBER))) {
+                p = s;
+            } else {
+                p = check_number(p, end);
+                if (p == NULL) {
+                    return NULL;
+                }
+            }
+            vtype = S3U_JSON_NUMBER;
+            break;
+        }
+
+        if (member >= 0) {
+            found[member].p = vstart;
+            found[member].end = p;
+            found[member].type = vtype;
+            found[member].flags = (unsigned char) (sflags & S3U_JSON_ESCAPED);
+            member = -1;
+        }
+
+        if (p >= end) {
+            return NULL;
+        }
+        if ((unsigned char) *p <= 0x20) {
+            p = skip_space(p, end);
+            if (p >= end) {
+                return NULL;
+            }
+        }
+
+        if (*p == ',') {
+            p++;
+            if (p < end && (unsigned char) *p <= 0x20) {
+                p = skip_space(p, end);
+            }
+            continue;
+        }
+
+        if (*p != '}') {
+            return NULL;
+        }
+        p++;
+        goto close;
+    }
 
     if (p >= end || *p != '"') {
         return NULL;

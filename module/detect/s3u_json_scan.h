@@ -107,11 +107,13 @@ typedef struct {
     unsigned char           len[S3U_JSON_NAMES_MAX];
     unsigned char           next[S3U_JSON_NAMES_MAX];
     unsigned char           slot[64];
+    uint64_t                lens[128];  /* by first byte, a bit for each
+                                         * length a name has */
 } s3u_json_names_t;
 
 #define S3U_JSON_NAMES(table)                                                 \
     { (table), sizeof(table) / sizeof((table)[0]), 0, 0,                      \
-      { 0 }, { 0 }, { 0 }, { 0 }, { 0 } }
+      { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, { 0 } }
 
 typedef struct {
     const char     *p;
