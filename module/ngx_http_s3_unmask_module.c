@@ -106,7 +106,7 @@ typedef enum {
  * What a request keeps of its finding, for the variables and the log phase.
  * The detectors and the evaluator fill one s3u_finding_t per worker, whose
  * fixed-size fields take about 4 KB; a request copies out only the bytes
- * its fields hold, so a denial costs no new pool block.
+ * its fields hold (a few hundred).
  */
 typedef struct {
     s3u_verdict_e                verdict;
@@ -162,9 +162,8 @@ static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
 static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f);
 static const ngx_http_s3_unmask_answer_t *ngx_http_s3_unmask_answer(
-    s3u_pset_t *policies,
-    const char *principal, const char *action, const char *resource,
-    const s3u_ctx_t *ctx);
+    s3u_pset_t *policies, const char *principal, const char *action,
+    const char *resource, const s3u_ctx_t *ctx);
 static u_char *ngx_http_s3_unmask_key_add(u_char *p, u_char *last,
     const char *s);
 static void ngx_http_s3_unmask_set_field(char *field, size_t size,
@@ -175,7 +174,8 @@ static ngx_int_t ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
 static ngx_int_t ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx);
 static ngx_uint_t ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e,
-    const char **values, ngx_uint_t n, ngx_uint_t set, const char *key, const char *value);
+    const char **values, ngx_uint_t n, ngx_uint_t set, const char *key,
+    const char *value);
 static ngx_int_t ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
     s3u_finding_t *f);
@@ -484,6 +484,10 @@ static struct {
 
 #undef ngx_http_s3_unmask_keep_field
 };
+
+#define NGX_HTTP_S3_UNMASK_KEPT_FIELDS                                        \
+    (sizeof(ngx_http_s3_unmask_kept_fields)                                   \
+     / sizeof(ngx_http_s3_unmask_kept_fields[0]))
 
 
 static ngx_int_t
@@ -1026,15 +1030,14 @@ ngx_http_s3_unmask_keep(ngx_http_request_t *r, ngx_http_s3_unmask_ctx_t *ctx,
     s3u_finding_t *f)
 {
     u_char                     *p;
-    size_t                      len[sizeof(ngx_http_s3_unmask_kept_fields)
-                                    / sizeof(ngx_http_s3_unmask_kept_fields[0])];
+    size_t                      len[NGX_HTTP_S3_UNMASK_KEPT_FIELDS];
     size_t                      total;
     ngx_str_t                  *to;
     ngx_uint_t                  i, n;
     const char                 *from;
     ngx_http_s3_unmask_kept_t  *k;
 
-    n = sizeof(len) / sizeof(len[0]);
+    n = NGX_HTTP_S3_UNMASK_KEPT_FIELDS;
     total = 0;
 
     for (i = 0; i < n; i++) {
@@ -1056,7 +1059,8 @@ ngx_http_s3_unmask_keep(ngx_http_request_t *r, ngx_http_s3_unmask_ctx_t *ctx,
 
     for (i = 0; i < n; i++) {
         from = (const char *) f + ngx_http_s3_unmask_kept_fields[i].from;
-        to = (ngx_str_t *) ((u_char *) k + ngx_http_s3_unmask_kept_fields[i].to);
+        to = (ngx_str_t *) ((u_char *) k
+                            + ngx_http_s3_unmask_kept_fields[i].to);
 
         to->data = p;
         to->len = len[i];
