@@ -565,6 +565,40 @@ check_string(const char *p, const char *end, unsigned *flags)
  * as strtod read: in an array or object a rest of the run is then refused
  * (it is no separator), after the root value it is the caller's.
  */
+/* true, false or null at p, which its first byte chose: the byte after
+ * it, or NULL when p does not hold the whole word */
+static inline const char *
+check_literal(const char *p, const char *end, unsigned *type)
+{
+    size_t       n;
+    const char  *word;
+
+    switch (*p) {
+    case 't':
+        word = "true";
+        n = 4;
+        *type = S3U_JSON_TRUE;
+        break;
+    case 'f':
+        word = "false";
+        n = 5;
+        *type = S3U_JSON_FALSE;
+        break;
+    default:
+        word = "null";
+        n = 4;
+        *type = S3U_JSON_NULL;
+        break;
+    }
+
+    if ((size_t) (end - p) < n || memcmp(p, word, n) != 0) {
+        return NULL;
+    }
+
+    return p + n;
+}
+
+
 static const char *
 check_number(const char *p, const char *end)
 {
@@ -704,24 +738,12 @@ value:
         goto value;
 
     case 't':
-        if (end - p < 4 || memcmp(p, "true", 4) != 0) {
-            return NULL;
-        }
-        p += 4;
-        goto after;
-
     case 'f':
-        if (end - p < 5 || memcmp(p, "false", 5) != 0) {
-            return NULL;
-        }
-        p += 5;
-        goto after;
-
     case 'n':
-        if (end - p < 4 || memcmp(p, "null", 4) != 0) {
+        p = check_literal(p, end, &vtype);
+        if (p == NULL) {
             return NULL;
         }
-        p += 4;
         goto after;
 
     default:
@@ -801,27 +823,12 @@ name:
             goto value;
 
         case 't':
-            if (end - p < 4 || memcmp(p, "true", 4) != 0) {
-                return NULL;
-            }
-            p += 4;
-            vtype = S3U_JSON_TRUE;
-            break;
-
         case 'f':
-            if (end - p < 5 || memcmp(p, "false", 5) != 0) {
-                return NULL;
-            }
-            p += 5;
-            vtype = S3U_JSON_FALSE;
-            break;
-
         case 'n':
-            if (end - p < 4 || memcmp(p, "null", 4) != 0) {
+            p = check_literal(p, end, &vtype);
+            if (p == NULL) {
                 return NULL;
             }
-            p += 4;
-            vtype = S3U_JSON_NULL;
             break;
 
         default:
