@@ -19,6 +19,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=t/common/core.sh
+. "$ROOT/t/common/core.sh"
 BUILD=$ROOT/build
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 NGX_DEV_SRC=/usr/share/nginx/src
@@ -70,27 +72,18 @@ cmd_deps() {
 
 # --- build ---------------------------------------------------------------
 
-core_sources() {
-    local d f
-    for d in detect policy token metrics; do
-        for f in "$ROOT"/module/$d/*.c; do
-            [ -f "$f" ] && printf '%s\n' "$f"
-        done
-    done
-}
-
 # compiles one C file to an object when the source or any core header changed
 compile() {
     local src=$1 obj=$2
     shift 2
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(headers_newer_than "$obj")" ]; then
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || headers_newer_than "$obj"; then
         mkdir -p "$(dirname "$obj")"
         gcc "${CORE_CFLAGS[@]}" "$@" -c "$src" -o "$obj"
     fi
 }
 
 headers_newer_than() {
-    find "$ROOT/module" "$ROOT/t/unit" -name '*.h' -newer "$1" -print -quit 2>/dev/null
+    [ "$(newest_header "$ROOT/t/unit")" -nt "$1" ]
 }
 
 build_core() {

@@ -22,6 +22,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FUZZ_SRC=$ROOT/t/fuzz
+# shellcheck source=../common/core.sh
+. "$ROOT/t/common/core.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR [SECONDS|smoke]" >&2; exit 2; }
 mkdir -p "$1"
@@ -64,27 +66,13 @@ command -v "$CC" >/dev/null || die "$CC not found (clang with libFuzzer is neede
 
 # --- build -----------------------------------------------------------------
 
-core_sources() {
-    local d f
-    for d in detect policy token metrics; do
-        for f in "$ROOT"/module/$d/*.c; do
-            [ -f "$f" ] && printf '%s\n' "$f"
-        done
-    done
-}
-
-# newest header of the core or of the fuzz helpers
-newest_header() {
-    find "$ROOT/module" "$FUZZ_SRC" -name '*.h' -printf '%T@ %p\n' 2>/dev/null \
-        | sort -n | tail -1 | cut -d' ' -f2-
-}
 
 # object files in parallel (2 cores); a file is rebuilt when its source or
 # any header is newer than its object
 build_objects() {
     local hdr src obj list=()
 
-    hdr=$(newest_header)
+    hdr=$(newest_header "$FUZZ_SRC")
     mkdir -p "$OUT/obj"
     while IFS= read -r src; do
         obj=$OUT/obj/$(basename "$(dirname "$src")")_$(basename "${src%.c}").o
@@ -115,7 +103,7 @@ build_targets() {
     local src name bin objs hdr
 
     mapfile -t objs < <(core_objects)
-    hdr=$(newest_header)
+    hdr=$(newest_header "$FUZZ_SRC")
     mkdir -p "$OUT/bin"
 
     for name in "${TARGETS[@]}"; do

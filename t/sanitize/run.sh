@@ -24,6 +24,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=../common/core.sh
+. "$ROOT/t/common/core.sh"
 
 [ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 mkdir -p "$1"
@@ -54,19 +56,6 @@ command -v "$CC" >/dev/null || die "$CC not found"
 
 # --- build -----------------------------------------------------------------
 
-core_sources() {
-    local d f
-    for d in detect policy token metrics; do
-        for f in "$ROOT"/module/$d/*.c; do
-            [ -f "$f" ] && printf '%s\n' "$f"
-        done
-    done
-}
-
-newest_header() {
-    find "$ROOT/module" "$ROOT/t/unit" -name '*.h' -printf '%T@ %p\n' \
-        2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-
-}
 
 obj_of() {
     printf '%s/obj/%s_%s.o' "$OUT" "$(basename "$(dirname "$1")")" \
@@ -76,7 +65,7 @@ obj_of() {
 build() {
     local hdr src obj list=() objs=() cli=() name
 
-    hdr=$(newest_header)
+    hdr=$(newest_header "$ROOT/t/unit")
     mkdir -p "$OUT/obj" "$OUT/unit"
 
     while IFS= read -r src; do
