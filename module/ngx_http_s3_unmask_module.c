@@ -39,6 +39,13 @@
 /* context keys an evaluation holds without allocating */
 #define NGX_HTTP_S3_UNMASK_CTX_KEYS      16
 
+/* the strings of a question the worker's last answer can be kept for */
+#define NGX_HTTP_S3_UNMASK_QUESTION_MAX  (3 + 2 * NGX_HTTP_S3_UNMASK_CTX_KEYS)
+
+/* an inspected response's own pool, and how many a worker keeps spare */
+#define NGX_HTTP_S3_UNMASK_POOL_SIZE     4096
+#define NGX_HTTP_S3_UNMASK_SPARE_POOLS   16
+
 
 typedef struct {
     ngx_str_t                 key;
@@ -60,13 +67,18 @@ typedef struct {
  * The last evaluation of this worker.  A broken deployment sends the same
  * denial over and over, with only the request ids changing; its inputs
  * include aws:CurrentTime, so an answer is reused within one second at
- * most, and never across configurations.
+ * most, and never across configurations.  The question is kept as its
+ * strings (principal, action, resource, then the operator's context keys
+ * and values) and compared where it lies; the keys the gateway derives
+ * depend on the second alone, which is compared instead.
  */
 typedef struct {
     ngx_cycle_t                  *cycle;
     s3u_pset_t                   *policies;
-    size_t                        len;
-    u_char                        key[2048];
+    time_t                        now;
+    ngx_uint_t                    n;
+    u_short                       at[NGX_HTTP_S3_UNMASK_QUESTION_MAX];
+    u_char                        text[2048];
     ngx_http_s3_unmask_answer_t   answer;
 } ngx_http_s3_unmask_last_t;
 
@@ -127,6 +139,7 @@ typedef struct {
 
 typedef struct {
     ngx_http_s3_unmask_state_e   state;
+    ngx_pool_t                  *pool;      /* what the response allocates */
     ngx_uint_t                   upstream_status;
     u_char                      *buf;
     size_t                       len;
@@ -139,6 +152,8 @@ typedef struct {
 static ngx_int_t ngx_http_s3_unmask_header_filter(ngx_http_request_t *r);
 static ngx_int_t ngx_http_s3_unmask_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_pool_t *ngx_http_s3_unmask_get_pool(ngx_http_request_t *r);
+static void ngx_http_s3_unmask_put_pool(void *data);
 static ngx_int_t ngx_http_s3_unmask_selected(ngx_http_request_t *r,
     ngx_http_s3_unmask_loc_conf_t *conf);
 static void ngx_http_s3_unmask_read_headers(ngx_list_t *headers,
@@ -160,19 +175,18 @@ static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
     s3u_finding_t *f, ngx_chain_t *out);
 static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
-    ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f);
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
+    s3u_finding_t *f);
 static const ngx_http_s3_unmask_answer_t *ngx_http_s3_unmask_answer(
     s3u_pset_t *policies, const char *principal, const char *action,
-    const char *resource, const s3u_ctx_t *ctx);
-static u_char *ngx_http_s3_unmask_key_add(u_char *p, u_char *last,
-    const char *s);
+    const char *resource, const s3u_ctx_t *ctx, ngx_uint_t set);
 static void ngx_http_s3_unmask_set_field(char *field, size_t size,
     const char *s);
 static ngx_int_t ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
-    ngx_http_complex_value_t *cv, const char *found, const char *dflt,
-    char **value);
+    ngx_pool_t *pool, ngx_http_complex_value_t *cv, const char *found,
+    const char *dflt, char **value);
 static ngx_int_t ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
-    ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx);
+    ngx_pool_t *pool, ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx);
 static ngx_uint_t ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e,
     const char **values, ngx_uint_t n, ngx_uint_t set, const char *key,
     const char *value);
@@ -229,6 +243,7 @@ static char *ngx_http_s3_unmask_token_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_s3_unmask_wipe_key(void *data);
 static ngx_int_t ngx_http_s3_unmask_init(ngx_conf_t *cf);
+static void ngx_http_s3_unmask_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_enum_t  ngx_http_s3_unmask_expose_levels[] = {
@@ -380,7 +395,7 @@ ngx_module_t  ngx_http_s3_unmask_module = {
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_s3_unmask_exit_process,       /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -397,6 +412,16 @@ static ngx_http_s3_unmask_last_t  ngx_http_s3_unmask_last;
  */
 static s3u_finding_t  ngx_http_s3_unmask_finding;
 static u_char  ngx_http_s3_unmask_scratch[NGX_HTTP_S3_UNMASK_PROBLEM_MAX];
+
+/*
+ * An inspected response allocates from a small pool of its own, which goes
+ * back to these spares when the request ends.  nginx's own allocations
+ * leave a few hundred bytes in a request pool's first block; a denial's
+ * kilobyte or so would make it malloc, and later free, a new block each
+ * time, which was a tenth of the module's cost on the denial path.
+ */
+static ngx_pool_t  *ngx_http_s3_unmask_spare[NGX_HTTP_S3_UNMASK_SPARE_POOLS];
+static ngx_uint_t   ngx_http_s3_unmask_nspare;
 
 
 static ngx_uint_t  ngx_http_s3_unmask_default_statuses[] = {
@@ -493,6 +518,7 @@ static struct {
 static ngx_int_t
 ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
 {
+    ngx_pool_t                     *pool;
     s3u_metrics_t                  *m;
     ngx_http_s3_unmask_ctx_t       *ctx;
     ngx_http_s3_unmask_loc_conf_t  *conf;
@@ -544,10 +570,17 @@ ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
         return ngx_http_next_header_filter(r);
     }
 
-    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_s3_unmask_ctx_t));
+    pool = ngx_http_s3_unmask_get_pool(r);
+    if (pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx = ngx_pcalloc(pool, sizeof(ngx_http_s3_unmask_ctx_t));
     if (ctx == NULL) {
         return NGX_ERROR;
     }
+
+    ctx->pool = pool;
 
     ctx->upstream_status = r->headers_out.status;
     ctx->size = conf->buffer;
@@ -571,6 +604,60 @@ ngx_http_s3_unmask_header_filter(ngx_http_request_t *r)
                    "s3_unmask: holding the %ui response", ctx->upstream_status);
 
     return NGX_OK;
+}
+
+
+/* a spare pool, or a new one, given back when the request's pool goes */
+
+static ngx_pool_t *
+ngx_http_s3_unmask_get_pool(ngx_http_request_t *r)
+{
+    ngx_pool_t          *pool;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    if (ngx_http_s3_unmask_nspare) {
+        pool = ngx_http_s3_unmask_spare[--ngx_http_s3_unmask_nspare];
+        pool->log = r->connection->log;
+
+    } else {
+        pool = ngx_create_pool(NGX_HTTP_S3_UNMASK_POOL_SIZE,
+                               r->connection->log);
+        if (pool == NULL) {
+            return NULL;
+        }
+    }
+
+    cln->handler = ngx_http_s3_unmask_put_pool;
+    cln->data = pool;
+
+    return pool;
+}
+
+
+static void
+ngx_http_s3_unmask_put_pool(void *data)
+{
+    ngx_pool_t  *pool = data;
+
+    /* one that grew past its first block is not kept: spares stay small,
+     * whatever size of body one response brought */
+
+    if (pool->d.next != NULL
+        || ngx_http_s3_unmask_nspare == NGX_HTTP_S3_UNMASK_SPARE_POOLS)
+    {
+        ngx_destroy_pool(pool);
+        return;
+    }
+
+    /* frees what went to the heap, a body over the block's size */
+    ngx_reset_pool(pool);
+
+    ngx_http_s3_unmask_spare[ngx_http_s3_unmask_nspare++] = pool;
 }
 
 
@@ -744,7 +831,7 @@ ngx_http_s3_unmask_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
         if (size) {
             if (ctx->buf == NULL) {
-                ctx->buf = ngx_pnalloc(r->pool, ngx_max(ctx->size, size));
+                ctx->buf = ngx_pnalloc(ctx->pool, ngx_max(ctx->size, size));
                 if (ctx->buf == NULL) {
                     return NGX_ERROR;
                 }
@@ -823,7 +910,7 @@ ngx_http_s3_unmask_release(ngx_http_request_t *r,
         return ngx_http_next_body_filter(r, rest);
     }
 
-    b = ngx_calloc_buf(r->pool);
+    b = ngx_calloc_buf(ctx->pool);
     if (b == NULL) {
         return NGX_ERROR;
     }
@@ -832,7 +919,7 @@ ngx_http_s3_unmask_release(ngx_http_request_t *r,
     b->pos = ctx->buf;
     b->last = ctx->buf + ctx->len;
 
-    out = ngx_alloc_chain_link(r->pool);
+    out = ngx_alloc_chain_link(ctx->pool);
     if (out == NULL) {
         return NGX_ERROR;
     }
@@ -870,7 +957,7 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 
     s3u_detect((const char *) ctx->buf, ctx->len, &ctx->meta, f);
 
-    b = ngx_calloc_buf(r->pool);
+    b = ngx_calloc_buf(ctx->pool);
     if (b == NULL) {
         return NGX_ERROR;
     }
@@ -898,7 +985,7 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
     } else {
         if (f->verdict == S3U_VERDICT_DENIAL) {
             if (conf->policies) {
-                ngx_http_s3_unmask_evaluate(r, conf, f);
+                ngx_http_s3_unmask_evaluate(r, ctx, conf, f);
             }
 
             /* one spelling of "we do not know" for header, logs and metrics */
@@ -963,7 +1050,7 @@ ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
                                 NGX_HTTP_S3_UNMASK_HEADER_MAX);
 
         if (len) {
-            p = ngx_pnalloc(r->pool, len);
+            p = ngx_pnalloc(ctx->pool, len);
             if (p == NULL) {
                 return NGX_ERROR;
             }
@@ -996,7 +1083,7 @@ ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(r->pool, len);
+    p = ngx_pnalloc(ctx->pool, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -1046,7 +1133,7 @@ ngx_http_s3_unmask_keep(ngx_http_request_t *r, ngx_http_s3_unmask_ctx_t *ctx,
         total += len[i];
     }
 
-    k = ngx_palloc(r->pool, sizeof(ngx_http_s3_unmask_kept_t) + total);
+    k = ngx_palloc(ctx->pool, sizeof(ngx_http_s3_unmask_kept_t) + total);
     if (k == NULL) {
         return NGX_ERROR;
     }
@@ -1082,11 +1169,12 @@ ngx_http_s3_unmask_keep(ngx_http_request_t *r, ngx_http_s3_unmask_ctx_t *ctx,
 
 static void
 ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
-    ngx_http_s3_unmask_loc_conf_t *conf, s3u_finding_t *f)
+    ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
+    s3u_finding_t *f)
 {
     char                               *principal, *action, *resource;
     const char                         *dflt_action;
-    s3u_ctx_t                           ctx;
+    s3u_ctx_t                           context;
     s3u_metrics_t                      *m;
     const ngx_http_s3_unmask_answer_t  *answer;
 
@@ -1107,13 +1195,17 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         dflt_action = NULL;
     }
 
-    if (ngx_http_s3_unmask_eval_input(r, conf->principal, f->principal, NULL,
-                                      &principal) != NGX_OK
-        || ngx_http_s3_unmask_eval_input(r, conf->action, f->action,
-                                         dflt_action, &action) != NGX_OK
-        || ngx_http_s3_unmask_eval_input(r, conf->resource, f->resource,
-                                         NULL, &resource) != NGX_OK
-        || ngx_http_s3_unmask_eval_context(r, conf, &ctx) != NGX_OK)
+    if (ngx_http_s3_unmask_eval_input(r, ctx->pool, conf->principal,
+                                      f->principal, NULL, &principal)
+        != NGX_OK
+        || ngx_http_s3_unmask_eval_input(r, ctx->pool, conf->action,
+                                         f->action, dflt_action, &action)
+           != NGX_OK
+        || ngx_http_s3_unmask_eval_input(r, ctx->pool, conf->resource,
+                                         f->resource, NULL, &resource)
+           != NGX_OK
+        || ngx_http_s3_unmask_eval_context(r, ctx->pool, conf, &context)
+           != NGX_OK)
     {
         return;
     }
@@ -1130,7 +1222,9 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     }
 
     answer = ngx_http_s3_unmask_answer(conf->policies, principal, action,
-                                       resource, &ctx);
+                                       resource, &context,
+                                       conf->context ? conf->context->nelts
+                                                     : 0);
 
     if (answer->rc != 0) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -1202,43 +1296,54 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
 
 
 /* evaluates, or reuses the worker's last answer to the same question; the
- * answer is the worker's and holds until the next call */
+ * answer is the worker's and holds until the next call.  The first "set"
+ * context entries are the operator's, the others derived from the time. */
 
 static const ngx_http_s3_unmask_answer_t *
 ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
-    const char *action, const char *resource, const s3u_ctx_t *ctx)
+    const char *action, const char *resource, const s3u_ctx_t *ctx,
+    ngx_uint_t set)
 {
     u_char                       *p, *last;
-    u_char                        key[sizeof(ngx_http_s3_unmask_last.key)];
     size_t                        len;
-    ngx_uint_t                    i;
+    time_t                        now;
+    ngx_uint_t                    i, n;
+    const char                   *q[NGX_HTTP_S3_UNMASK_QUESTION_MAX];
     s3u_eval_result_t             res;
     ngx_http_s3_unmask_last_t    *c;
     ngx_http_s3_unmask_answer_t  *answer;
 
     c = &ngx_http_s3_unmask_last;
+    now = ngx_time();
 
-    last = key + sizeof(key);
+    n = 0;
 
-    p = ngx_http_s3_unmask_key_add(key, last, principal);
-    p = ngx_http_s3_unmask_key_add(p, last, action);
-    p = ngx_http_s3_unmask_key_add(p, last, resource);
+    if (3 + 2 * set <= NGX_HTTP_S3_UNMASK_QUESTION_MAX) {
+        q[n++] = principal;
+        q[n++] = action;
+        q[n++] = resource;
 
-    for (i = 0; i < ctx->n; i++) {
-        p = ngx_http_s3_unmask_key_add(p, last, ctx->entries[i].key);
-        p = ngx_http_s3_unmask_key_add(p, last, ctx->entries[i].values[0]);
+        for (i = 0; i < set; i++) {
+            q[n++] = ctx->entries[i].key;
+            q[n++] = ctx->entries[i].values[0];
+        }
     }
 
-    /* a key that filled the buffer may have been cut: never reuse it */
-    len = (p < last) ? (size_t) (p - key) : 0;
-
-    if (len
+    if (n
         && c->cycle == ngx_cycle
         && c->policies == policies
-        && c->len == len
-        && ngx_memcmp(c->key, key, len) == 0)
+        && c->now == now
+        && c->n == n)
     {
-        return &c->answer;
+        for (i = 0; i < n; i++) {
+            if (ngx_strcmp(q[i], c->text + c->at[i]) != 0) {
+                break;
+            }
+        }
+
+        if (i == n) {
+            return &c->answer;
+        }
     }
 
     answer = &c->answer;
@@ -1256,29 +1361,30 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
                                      sizeof(answer->reason), res.reason);
     }
 
-    c->cycle = len ? (ngx_cycle_t *) ngx_cycle : NULL;
+    /* a question that does not fit is not kept */
+
+    c->cycle = NULL;
     c->policies = policies;
-    c->len = len;
-    ngx_memcpy(c->key, key, len);
+    c->now = now;
+    c->n = n;
 
-    return answer;
-}
+    p = c->text;
+    last = c->text + sizeof(c->text);
 
+    for (i = 0; i < n; i++) {
+        len = ngx_strlen(q[i]) + 1;
 
-/* appends s and its NUL; at the end of the buffer it stays there */
+        if ((size_t) (last - p) < len) {
+            return answer;
+        }
 
-static u_char *
-ngx_http_s3_unmask_key_add(u_char *p, u_char *last, const char *s)
-{
-    size_t  len;
-
-    len = ngx_strlen(s) + 1;
-
-    if ((size_t) (last - p) < len) {
-        return last;
+        c->at[i] = (u_short) (p - c->text);
+        p = ngx_cpymem(p, q[i], len);
     }
 
-    return ngx_cpymem(p, s, len);
+    c->cycle = n ? (ngx_cycle_t *) ngx_cycle : NULL;
+
+    return answer;
 }
 
 
@@ -1298,7 +1404,7 @@ ngx_http_s3_unmask_set_field(char *field, size_t size, const char *s)
 /* what the body said, else the directive's value, else the default */
 
 static ngx_int_t
-ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
+ngx_http_s3_unmask_eval_input(ngx_http_request_t *r, ngx_pool_t *pool,
     ngx_http_complex_value_t *cv, const char *found, const char *dflt,
     char **value)
 {
@@ -1332,7 +1438,7 @@ ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    *value = (char *) ngx_pnalloc(r->pool, v.len + 1);
+    *value = (char *) ngx_pnalloc(pool, v.len + 1);
     if (*value == NULL) {
         return NGX_ERROR;
     }
@@ -1350,7 +1456,7 @@ ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
  */
 
 static ngx_int_t
-ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
+ngx_http_s3_unmask_eval_context(ngx_http_request_t *r, ngx_pool_t *pool,
     ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx)
 {
     u_char                        *p;
@@ -1381,8 +1487,8 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
         ngx_memzero(e, n * sizeof(s3u_ctx_entry_t));
 
     } else {
-        e = ngx_pcalloc(r->pool, n * sizeof(s3u_ctx_entry_t));
-        values = ngx_palloc(r->pool, n * sizeof(char *));
+        e = ngx_pcalloc(pool, n * sizeof(s3u_ctx_entry_t));
+        values = ngx_palloc(pool, n * sizeof(char *));
         if (e == NULL || values == NULL) {
             return NGX_ERROR;
         }
@@ -1408,7 +1514,7 @@ ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        p = ngx_pnalloc(r->pool, v.len + 1);
+        p = ngx_pnalloc(pool, v.len + 1);
         if (p == NULL) {
             return NGX_ERROR;
         }
@@ -1484,7 +1590,7 @@ ngx_http_s3_unmask_set_token(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    token = ngx_pnalloc(r->pool, s3u_token_size(len));
+    token = ngx_pnalloc(ctx->pool, s3u_token_size(len));
     if (token == NULL) {
         return NGX_ERROR;
     }
@@ -2446,4 +2552,19 @@ ngx_http_s3_unmask_init(ngx_conf_t *cf)
     ngx_http_top_body_filter = ngx_http_s3_unmask_body_filter;
 
     return NGX_OK;
+}
+
+
+/* the spare pools go with the worker, so that leak checkers see none */
+
+static void
+ngx_http_s3_unmask_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_pool_t  *pool;
+
+    while (ngx_http_s3_unmask_nspare) {
+        pool = ngx_http_s3_unmask_spare[--ngx_http_s3_unmask_nspare];
+        pool->log = cycle->log;
+        ngx_destroy_pool(pool);
+    }
 }
