@@ -118,7 +118,10 @@ typedef enum {
  * What a request keeps of its finding, for the variables and the log phase.
  * The detectors and the evaluator fill one s3u_finding_t per worker, whose
  * fixed-size fields take about 4 KB; a request copies out only the bytes
- * its fields hold (a few hundred).
+ * its fields hold (a few hundred), and only when they are needed: when a
+ * variable is read, or when another response is about to reuse the
+ * worker's finding while this request still lives.  Most requests end
+ * before either happens.
  */
 typedef struct {
     s3u_verdict_e                verdict;
@@ -144,8 +147,9 @@ typedef struct {
     u_char                      *buf;
     size_t                       len;
     size_t                       size;
-    ngx_http_s3_unmask_kept_t   *kept;      /* set once a finding was made */
+    ngx_http_s3_unmask_kept_t   *kept;
     s3u_detect_meta_t            meta;
+    unsigned                     found:1;   /* a finding was made */
 } ngx_http_s3_unmask_ctx_t;
 
 
@@ -169,8 +173,8 @@ static void ngx_http_s3_unmask_count_finding(ngx_http_request_t *r,
     s3u_finding_t *f, ngx_uint_t rewritten);
 static ngx_int_t ngx_http_s3_unmask_decide(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf);
-static ngx_int_t ngx_http_s3_unmask_keep(ngx_http_request_t *r,
-    ngx_http_s3_unmask_ctx_t *ctx, s3u_finding_t *f);
+static ngx_int_t ngx_http_s3_unmask_keep(ngx_http_s3_unmask_ctx_t *ctx,
+    s3u_finding_t *f);
 static ngx_int_t ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
     s3u_finding_t *f, ngx_chain_t *out);
@@ -411,6 +415,9 @@ static ngx_http_s3_unmask_last_t  ngx_http_s3_unmask_last;
  * finding and one buffer for the encoders serve every request in turn.
  */
 static s3u_finding_t  ngx_http_s3_unmask_finding;
+
+/* the live request whose finding the worker's finding still is */
+static ngx_http_s3_unmask_ctx_t  *ngx_http_s3_unmask_owner;
 static u_char  ngx_http_s3_unmask_scratch[NGX_HTTP_S3_UNMASK_PROBLEM_MAX];
 
 /*
@@ -643,6 +650,10 @@ static void
 ngx_http_s3_unmask_put_pool(void *data)
 {
     ngx_pool_t  *pool = data;
+
+    if (ngx_http_s3_unmask_owner && ngx_http_s3_unmask_owner->pool == pool) {
+        ngx_http_s3_unmask_owner = NULL;
+    }
 
     /* one that grew past its first block is not kept: spares stay small,
      * whatever size of body one response brought */
@@ -955,6 +966,12 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 
     ngx_http_s3_unmask_read_headers(&r->headers_out.headers, &ctx->meta);
 
+    if (ngx_http_s3_unmask_owner) {
+        /* a failure leaves that request's variables empty, nothing else */
+        (void) ngx_http_s3_unmask_keep(ngx_http_s3_unmask_owner, f);
+        ngx_http_s3_unmask_owner = NULL;
+    }
+
     s3u_detect((const char *) ctx->buf, ctx->len, &ctx->meta, f);
 
     b = ngx_calloc_buf(ctx->pool);
@@ -1014,9 +1031,8 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 
         ngx_http_s3_unmask_count_finding(r, f, rewritten);
 
-        if (ngx_http_s3_unmask_keep(r, ctx, f) != NGX_OK) {
-            return NGX_ERROR;
-        }
+        ctx->found = 1;
+        ngx_http_s3_unmask_owner = ctx;
     }
 
     rc = ngx_http_next_header_filter(r);
@@ -1113,8 +1129,7 @@ ngx_http_s3_unmask_rewrite(ngx_http_request_t *r,
 /* copies out of the worker's finding what the variables will read */
 
 static ngx_int_t
-ngx_http_s3_unmask_keep(ngx_http_request_t *r, ngx_http_s3_unmask_ctx_t *ctx,
-    s3u_finding_t *f)
+ngx_http_s3_unmask_keep(ngx_http_s3_unmask_ctx_t *ctx, s3u_finding_t *f)
 {
     u_char                     *p;
     size_t                      len[NGX_HTTP_S3_UNMASK_KEPT_FIELDS];
@@ -1842,7 +1857,17 @@ ngx_http_s3_unmask_get_kept(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_unmask_module);
 
-    return ctx ? ctx->kept : NULL;
+    if (ctx == NULL || !ctx->found) {
+        return NULL;
+    }
+
+    if (ctx == ngx_http_s3_unmask_owner) {
+        /* a failure leaves the variables empty */
+        (void) ngx_http_s3_unmask_keep(ctx, &ngx_http_s3_unmask_finding);
+        ngx_http_s3_unmask_owner = NULL;
+    }
+
+    return ctx->kept;
 }
 
 
@@ -1931,7 +1956,7 @@ ngx_http_s3_unmask_status_variable(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r->main, ngx_http_s3_unmask_module);
 
-    if (ctx == NULL || ctx->kept == NULL) {
+    if (ctx == NULL || !ctx->found) {
         v->not_found = 1;
         return NGX_OK;
     }

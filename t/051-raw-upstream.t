@@ -127,21 +127,8 @@ my $up_port = $up->port;
 my $gw = GatewayNginx->new(name => 'raw');
 
 # under memcheck everything is slower: time limits grow by this much
-my $VALGRIND = $ENV{TEST_NGINX_USE_VALGRIND} ? 1 : 0;
-my $SLOW = $VALGRIND ? 8 : 1;
-if ($VALGRIND) {
-    my $nginx = GatewayNginx::binary();
-    my @supp = map { "--suppressions=$_" } grep { -f }
-        "$FindBin::Bin/fixtures/harden/valgrind-master-worker.supp",
-        split ' ', ($ENV{TEST_NGINX_VALGRIND_SUPPRESS} // "$FindBin::Bin/valgrind.suppress");
-    my $wrapper = $gw->prefix . '/nginx-under-valgrind';
-    GatewayNginx::write_file($wrapper, join ' ', '#!/bin/sh', "\nexec valgrind -q",
-        '--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite',
-        '--log-file=' . $gw->prefix . '/logs/valgrind.%p.log', @supp,
-        GatewayNginx::shell_quote($nginx), '"$@"', "\n");
-    chmod 0755, $wrapper;
-    $ENV{TEST_NGINX_BINARY} = $wrapper;
-}
+my $SLOW = $gw->under_memcheck;
+my $VALGRIND = $SLOW > 1;
 $gw->write_conf(workers => 1, log_level => 'info', server => <<"EOT");
         s3_unmask on;
         s3_unmask_expose full;
@@ -315,13 +302,10 @@ ok(!kill(0, $master), 'the gateway stops on QUIT');
 $gw->stop;
 $up->stop;
 
-# the reports of the master and its worker; those of `nginx -t` and of the
-# parent that exits as nginx turns into a daemon are about nginx itself
 if ($VALGRIND) {
-    my @reports = grep { -f } map { $gw->prefix . "/logs/valgrind.$_.log" } $master, @workers;
-    my @bad = grep { GatewayNginx::read_file($_) =~ /\S/ } @reports;
-    ok(@reports == 2 && !@bad, 'memcheck found nothing in the master and its worker')
-        or diag(join "\n", map { "==> $_ <==\n" . GatewayNginx::read_file($_) } @bad);
+    my ($reports, $bad) = $gw->memcheck_reports($master, @workers);
+    ok(@$reports == 2 && !@$bad, 'memcheck found nothing in the master and its worker')
+        or diag(join "\n", @$bad);
 }
 
 done_testing();
