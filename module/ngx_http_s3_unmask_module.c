@@ -58,6 +58,8 @@ typedef struct {
     int                       rc;
     s3u_decision_t            decision;
     s3u_layer_t               layer;
+    size_t                    statement_len;
+    size_t                    reason_len;
     char                      statement[256];
     char                      reason[512];
 } ngx_http_s3_unmask_answer_t;
@@ -182,13 +184,13 @@ static void ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
     s3u_finding_t *f);
 static const ngx_http_s3_unmask_answer_t *ngx_http_s3_unmask_answer(
-    s3u_pset_t *policies, const char *principal, const char *action,
-    const char *resource, const s3u_ctx_t *ctx, ngx_uint_t set);
+    s3u_pset_t *policies, ngx_str_t *principal, ngx_str_t *action,
+    ngx_str_t *resource, const s3u_ctx_t *ctx, ngx_uint_t set);
 static void ngx_http_s3_unmask_set_field(char *field, size_t size,
-    const char *s);
+    const char *s, size_t len);
 static ngx_int_t ngx_http_s3_unmask_eval_input(ngx_http_request_t *r,
     ngx_pool_t *pool, ngx_http_complex_value_t *cv, const char *found,
-    const char *dflt, char **value);
+    const char *dflt, ngx_str_t *value);
 static ngx_int_t ngx_http_s3_unmask_eval_context(ngx_http_request_t *r,
     ngx_pool_t *pool, ngx_http_s3_unmask_loc_conf_t *conf, s3u_ctx_t *ctx);
 static ngx_uint_t ngx_http_s3_unmask_derive(s3u_ctx_entry_t *e,
@@ -1009,7 +1011,8 @@ ngx_http_s3_unmask_decide(ngx_http_request_t *r,
 
             if (f->layer[0] == '\0') {
                 ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer),
-                                             "unknown");
+                                             "unknown",
+                                             sizeof("unknown") - 1);
             }
         }
 
@@ -1187,11 +1190,15 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
     ngx_http_s3_unmask_ctx_t *ctx, ngx_http_s3_unmask_loc_conf_t *conf,
     s3u_finding_t *f)
 {
-    char                               *principal, *action, *resource;
-    const char                         *dflt_action;
+    ngx_str_t                           principal, action, resource;
+    const char                         *dflt_action, *layer;
     s3u_ctx_t                           context;
     s3u_metrics_t                      *m;
     const ngx_http_s3_unmask_answer_t  *answer;
+
+    static ngx_str_t  drift = ngx_string("drift: the policy set on file "
+                                         "allows this request, so the "
+                                         "deployed policies differ from it");
 
     if (f->layer[0] && ngx_strcmp(f->layer, "resource-policy") != 0) {
         return;
@@ -1225,26 +1232,29 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         return;
     }
 
-    if (principal == NULL || action == NULL || resource == NULL) {
+    if (principal.data == NULL || action.data == NULL
+        || resource.data == NULL)
+    {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3_unmask: not evaluated: the %s is unknown (set "
                       "s3_unmask_%s)",
-                      principal == NULL ? "principal"
-                      : action == NULL ? "action" : "resource",
-                      principal == NULL ? "principal"
-                      : action == NULL ? "action" : "resource");
+                      principal.data == NULL ? "principal"
+                      : action.data == NULL ? "action" : "resource",
+                      principal.data == NULL ? "principal"
+                      : action.data == NULL ? "action" : "resource");
         return;
     }
 
-    answer = ngx_http_s3_unmask_answer(conf->policies, principal, action,
-                                       resource, &context,
+    answer = ngx_http_s3_unmask_answer(conf->policies, &principal, &action,
+                                       &resource, &context,
                                        conf->context ? conf->context->nelts
                                                      : 0);
 
     if (answer->rc != 0) {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "s3_unmask: not evaluated: the policy set has no "
-                      "answer for %s %s on %s", principal, action, resource);
+                      "answer for %V %V on %V", &principal, &action,
+                      &resource);
         return;
     }
 
@@ -1255,34 +1265,34 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
 
     if (!f->principal[0]) {
         ngx_http_s3_unmask_set_field(f->principal, sizeof(f->principal),
-                                     principal);
+                                     (char *) principal.data, principal.len);
     }
 
     if (!f->action[0]) {
-        ngx_http_s3_unmask_set_field(f->action, sizeof(f->action), action);
+        ngx_http_s3_unmask_set_field(f->action, sizeof(f->action),
+                                     (char *) action.data, action.len);
     }
 
     if (!f->resource[0]) {
         ngx_http_s3_unmask_set_field(f->resource, sizeof(f->resource),
-                                     resource);
+                                     (char *) resource.data, resource.len);
     }
 
     if (answer->decision == S3U_ALLOW) {
         ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason),
-                                     "drift: the policy set on file allows "
-                                     "this request, so the deployed policies "
-                                     "differ from it");
+                                     (char *) drift.data, drift.len);
 
         f->decision = S3U_DECISION_UNKNOWN;
         if (!f->layer[0]) {
             f->source = S3U_SOURCE_EVALUATOR;
             ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer),
-                                         "unknown");
+                                         "unknown",
+                                         sizeof("unknown") - 1);
         }
 
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "s3_unmask: drift: the policy set allows %s %s on %s, "
-                      "which AWS denied", principal, action, resource);
+                      "s3_unmask: drift: the policy set allows %V %V on %V, "
+                      "which AWS denied", &principal, &action, &resource);
         return;
     }
 
@@ -1298,15 +1308,18 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
         f->source = S3U_SOURCE_EVALUATOR;
     }
 
-    ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer),
-                                 s3u_layer_name(answer->layer));
+    layer = s3u_layer_name(answer->layer);
+
+    ngx_http_s3_unmask_set_field(f->layer, sizeof(f->layer), layer,
+                                 ngx_strlen(layer));
 
     f->decision = (answer->decision == S3U_EXPLICIT_DENY)
                   ? S3U_DECISION_EXPLICIT_DENY : S3U_DECISION_IMPLICIT_DENY;
 
     ngx_http_s3_unmask_set_field(f->statement, sizeof(f->statement),
-                                 answer->statement);
-    ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason), answer->reason);
+                                 answer->statement, answer->statement_len);
+    ngx_http_s3_unmask_set_field(f->reason, sizeof(f->reason), answer->reason,
+                                 answer->reason_len);
 }
 
 
@@ -1315,8 +1328,8 @@ ngx_http_s3_unmask_evaluate(ngx_http_request_t *r,
  * context entries are the operator's, the others derived from the time. */
 
 static const ngx_http_s3_unmask_answer_t *
-ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
-    const char *action, const char *resource, const s3u_ctx_t *ctx,
+ngx_http_s3_unmask_answer(s3u_pset_t *policies, ngx_str_t *principal,
+    ngx_str_t *action, ngx_str_t *resource, const s3u_ctx_t *ctx,
     ngx_uint_t set)
 {
     u_char                       *p, *last;
@@ -1334,9 +1347,9 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
     n = 0;
 
     if (3 + 2 * set <= NGX_HTTP_S3_UNMASK_QUESTION_MAX) {
-        q[n++] = principal;
-        q[n++] = action;
-        q[n++] = resource;
+        q[n++] = (char *) principal->data;
+        q[n++] = (char *) action->data;
+        q[n++] = (char *) resource->data;
 
         for (i = 0; i < set; i++) {
             q[n++] = ctx->entries[i].key;
@@ -1364,16 +1377,19 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
     answer = &c->answer;
     ngx_memzero(answer, sizeof(ngx_http_s3_unmask_answer_t));
 
-    answer->rc = s3u_pset_eval(policies, principal, action, resource, ctx,
-                               &res);
+    answer->rc = s3u_pset_eval(policies, (char *) principal->data,
+                               (char *) action->data, (char *) resource->data,
+                               ctx, &res);
 
     if (answer->rc == 0) {
         answer->decision = res.decision;
         answer->layer = res.layer;
         s3u_eval_statement(&res, answer->statement,
                            sizeof(answer->statement));
-        ngx_http_s3_unmask_set_field(answer->reason,
-                                     sizeof(answer->reason), res.reason);
+        answer->statement_len = ngx_strlen(answer->statement);
+        ngx_http_s3_unmask_set_field(answer->reason, sizeof(answer->reason),
+                                     res.reason, ngx_strlen(res.reason));
+        answer->reason_len = ngx_strlen(answer->reason);
     }
 
     /* a question that does not fit is not kept */
@@ -1403,14 +1419,13 @@ ngx_http_s3_unmask_answer(s3u_pset_t *policies, const char *principal,
 }
 
 
-/* copies a string into a finding's field, cut to fit */
+/* copies a string of len bytes into a finding's field, cut to fit */
 
 static void
-ngx_http_s3_unmask_set_field(char *field, size_t size, const char *s)
+ngx_http_s3_unmask_set_field(char *field, size_t size, const char *s,
+    size_t len)
 {
-    size_t  len;
-
-    len = ngx_min(ngx_strlen(s), size - 1);
+    len = ngx_min(len, size - 1);
 
     *ngx_cpymem(field, s, len) = '\0';
 }
@@ -1421,44 +1436,44 @@ ngx_http_s3_unmask_set_field(char *field, size_t size, const char *s)
 static ngx_int_t
 ngx_http_s3_unmask_eval_input(ngx_http_request_t *r, ngx_pool_t *pool,
     ngx_http_complex_value_t *cv, const char *found, const char *dflt,
-    char **value)
+    ngx_str_t *value)
 {
-    ngx_str_t  v;
+    u_char     *p;
+    ngx_str_t   v;
 
     if (found[0]) {
-        *value = (char *) found;
+        value->data = (u_char *) found;
+        value->len = ngx_strlen(found);
         return NGX_OK;
     }
 
-    *value = (char *) dflt;
-
-    if (cv == NULL) {
+    if (cv && cv->lengths == NULL && cv->value.len) {
+        /* no variables: NUL-terminated since the configuration was read */
+        *value = cv->value;
         return NGX_OK;
     }
 
-    if (cv->lengths == NULL) {
-        /* no variables: a C string since the configuration was read */
-        if (cv->value.len) {
-            *value = (char *) cv->value.data;
-        }
+    v.len = 0;
 
-        return NGX_OK;
-    }
-
-    if (ngx_http_complex_value(r, cv, &v) != NGX_OK) {
+    if (cv && cv->lengths && ngx_http_complex_value(r, cv, &v) != NGX_OK) {
         return NGX_ERROR;
     }
 
     if (v.len == 0) {
+        value->data = (u_char *) dflt;
+        value->len = dflt ? ngx_strlen(dflt) : 0;
         return NGX_OK;
     }
 
-    *value = (char *) ngx_pnalloc(pool, v.len + 1);
-    if (*value == NULL) {
+    p = ngx_pnalloc(pool, v.len + 1);
+    if (p == NULL) {
         return NGX_ERROR;
     }
 
-    *ngx_cpymem(*value, v.data, v.len) = '\0';
+    *ngx_cpymem(p, v.data, v.len) = '\0';
+
+    value->data = p;
+    value->len = v.len;
 
     return NGX_OK;
 }
