@@ -7,6 +7,10 @@
 
 #include "detect/s3u_scan.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 
 const unsigned char  s3u_ctype[256] = {
     [0x00 ... 0x08] = S3U_CT_CONTROL,
@@ -495,6 +499,127 @@ field_fold(char *dst, size_t size, const char *src, size_t len)
 }
 
 
+#if defined(__SSE2__)
+
+/*
+ * s3u_field_set's stops in 16 bytes as bit masks, bit i for byte i: the
+ * spaces, and every other stop.  With masks a whole value is judged at
+ * once, where run_end stops at each space of a message.
+ */
+static inline __attribute__((always_inline)) void
+field_masks(__m128i v, unsigned *sp, unsigned *bad)
+{
+    __m128i  space, stop;
+
+    space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+
+    /* v <= 0x20, unsigned: min(v, 0x20) is v */
+    stop = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)),
+                                       v),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+
+    *sp = (unsigned) _mm_movemask_epi8(space);
+    *bad = (unsigned) _mm_movemask_epi8(_mm_andnot_si128(space, stop));
+}
+
+
+/*
+ * 1 when [src, src + len), len > 0, is one run s3u_field_set copies as it
+ * is (what run_end finds): no stop but single spaces, none of them first
+ * or last.  Short values are read in two overlapping loads, whose masks
+ * are put together at the bytes' own places; nothing outside the value
+ * is read.
+ */
+static inline __attribute__((always_inline)) int
+field_plain(const char *src, size_t len)
+{
+    size_t    i;
+    uint32_t  a4, b4;
+    uint64_t  a8, b8;
+    unsigned  sp, bad, prev;
+    __m128i   v;
+
+    if (len < 16) {
+        if (len >= 8) {
+            memcpy(&a8, src, 8);
+            memcpy(&b8, src + len - 8, 8);
+            v = _mm_set_epi64x((long long) b8, (long long) a8);
+            field_masks(v, &sp, &bad);
+            sp = (sp & 0xff) | ((sp >> 8) << (len - 8));
+            bad = (bad & 0xff) | ((bad >> 8) << (len - 8));
+
+        } else if (len >= 4) {
+            memcpy(&a4, src, 4);
+            memcpy(&b4, src + len - 4, 4);
+            v = _mm_set_epi32(0, 0, (int) b4, (int) a4);
+            field_masks(v, &sp, &bad);
+            /* the zero bytes above the two loads are stops: cut off */
+            sp = (sp & 0xf) | (((sp >> 4) & 0xf) << (len - 4));
+            bad = (bad & 0xf) | (((bad >> 4) & 0xf) << (len - 4));
+
+        } else {
+            for (sp = 0, bad = 0, i = 0; i < len; i++) {
+                sp |= (unsigned) (src[i] == ' ') << i;
+                bad |= (unsigned) (src[i] != ' '
+                                   && field_stop((unsigned char) src[i]))
+                       << i;
+            }
+        }
+
+        /* a space first, last, or after a space */
+        return bad == 0
+               && (sp & ((sp << 1) | 1 | (1u << (len - 1)))) == 0;
+    }
+
+    prev = 1;                   /* a space first is as one after a space */
+
+    for (i = 0; len - i >= 16; i += 16) {
+        v = _mm_loadu_si128((const __m128i *) (const void *) (src + i));
+
+        /* most windows of an id hold no stop at all: one test */
+        if (_mm_movemask_epi8(_mm_or_si128(
+                _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)))) == 0)
+        {
+            prev = 0;
+            continue;
+        }
+
+        field_masks(v, &sp, &bad);
+        if ((bad | (sp & ((sp << 1) | prev))) != 0) {
+            return 0;
+        }
+        prev = sp >> 15;
+    }
+
+    if (i < len) {
+        /* the last 16 bytes; those before i were judged already */
+        v = _mm_loadu_si128((const __m128i *) (const void *)
+                            (src + len - 16));
+        field_masks(v, &sp, &bad);
+        sp >>= 16 - (len - i);
+        bad >>= 16 - (len - i);
+        if ((bad | (sp & ((sp << 1) | prev))) != 0) {
+            return 0;
+        }
+        prev = sp >> (len - i - 1);
+    }
+
+    return prev == 0;           /* no space last */
+}
+
+#else
+
+static inline int
+field_plain(const char *src, size_t len)
+{
+    return !field_stop((unsigned char) src[0])
+           && run_end(src, src + 1, src + len) == src + len;
+}
+
+#endif
+
+
 size_t
 s3u_field_set(char *dst, size_t size, const char *src, size_t len)
 {
@@ -509,9 +634,7 @@ s3u_field_set(char *dst, size_t size, const char *src, size_t len)
 
     /* most values are one run that fits: nothing to trim, fold, drop or
      * cut, so one search and one copy */
-    if (len > 0 && len < size && !field_stop((unsigned char) src[0])
-        && run_end(src, src + 1, src + len) == src + len)
-    {
+    if (len > 0 && len < size && field_plain(src, len)) {
         s3u_copy_bytes(dst, src, len);
         dst[len] = '\0';
         return len;

@@ -100,6 +100,76 @@ test_find(void)
 }
 
 
+/* what s3u_field_set makes of a value that fits: whitespace trimmed and
+ * folded to one space, other control bytes (and 0x7f) dropped */
+static void
+fold_model(char *dst, const char *src, size_t len)
+{
+    size_t  i, n;
+    int     space;
+
+    n = 0;
+    space = 0;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) src[i] <= 0x20 || src[i] == 0x7f) {
+            space |= s3u_is_space((unsigned char) src[i]) && n > 0;
+            continue;
+        }
+        if (space) {
+            dst[n++] = ' ';
+            space = 0;
+        }
+        dst[n++] = src[i];
+    }
+
+    dst[n] = '\0';
+}
+
+
+/*
+ * The whole-value test of s3u_field_set's common case judges a value in
+ * windows of 4, 8 and 16 bytes put together: every value of up to 40
+ * bytes with a space, two spaces, a tab, 0x7f or a control byte at each
+ * place (first, last, across every window's edge) against the model.
+ */
+static void
+test_field_set_windows(void)
+{
+    int          bad;
+    char         src[48], want[48], got[64];
+    size_t       len, i, k;
+    const char  *ins[] = { " ", "  ", "\t", "\x7f", "\x01", " \x01", "\xc3\xa9" };
+
+    bad = 0;
+
+    for (len = 1; len <= 40; len++) {
+        for (i = 0; i < len; i++) {
+            for (k = 0; k < sizeof(ins) / sizeof(ins[0]); k++) {
+                memset(src, 'a', len);
+                memcpy(src + i, ins[k],
+                       i + strlen(ins[k]) <= len ? strlen(ins[k]) : len - i);
+                src[len] = '\0';
+                /* a second space further on: two plain runs */
+                if (k == 0 && i + 3 < len) {
+                    src[i + 2] = ' ';
+                }
+
+                fold_model(want, src, len);
+                set(got, sizeof(got), src);
+                if (strcmp(got, want) != 0 && bad++ < 5) {
+                    printf("# len %zu at %zu insert %zu: \"%s\" not \"%s\"\n",
+                           len, i, k, got, want);
+                }
+            }
+        }
+    }
+
+    UNIT_INT(bad, 0, "field set: spaces and controls at every place of"
+             " values up to 40 bytes");
+}
+
+
 static void
 test_numbers_and_codes(void)
 {
@@ -122,6 +192,7 @@ int
 main(void)
 {
     test_field_set();
+    test_field_set_windows();
     test_find();
     test_numbers_and_codes();
 
