@@ -251,6 +251,12 @@ s3u_message_parse(const char *p, const char *end, s3u_message_t *m)
 
     memset(m, 0, sizeof(*m));
 
+    /* every byte of the phrase matches at least one byte: a shorter text
+     * (most messages, "Access Denied") is none, without a search */
+    if (end - p < (ptrdiff_t) S3U_LEN("is not authorized to perform:")) {
+        return 0;
+    }
+
     verb = s3u_find_phrase(p, end, "is not authorized to perform:", &e);
     if (verb == NULL) {
         return 0;

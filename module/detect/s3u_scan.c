@@ -206,15 +206,6 @@ s3u_eq(const char *p, size_t len, const char *s)
 }
 
 
-const char *
-s3u_code_end(const char *p, const char *end)
-{
-    while (p < end && s3u_ctype_is(*p, S3U_CT_CODE)) {
-        p++;
-    }
-
-    return p;
-}
 
 
 int
@@ -403,6 +394,34 @@ const char *
 s3u_quoted_plain_end(const char *p, const char *end)
 {
     return vec_find(p, p, end, quoted_stops, quoted_stop);
+}
+
+
+/* what ends an error code: any byte but [A-Za-z0-9.] */
+static inline s3u_vec_t
+code_stops(s3u_vec_t v)
+{
+    s3u_vec_t  letter;
+
+    letter = (v | S3U_VEC(0x20)) - S3U_VEC('a');
+
+    return (s3u_vec_t) ~((v - S3U_VEC('0') < S3U_VEC(10))
+                         | (letter < S3U_VEC(26))
+                         | (v == S3U_VEC('.')));
+}
+
+
+static inline int
+code_stop(unsigned char c)
+{
+    return !s3u_ctype_is(c, S3U_CT_CODE);
+}
+
+
+const char *
+s3u_code_end(const char *p, const char *end)
+{
+    return vec_find(p, p, end, code_stops, code_stop);
 }
 
 

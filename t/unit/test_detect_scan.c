@@ -170,6 +170,45 @@ test_field_set_windows(void)
 }
 
 
+/* s3u_code_end searches in windows of 16 and 8 bytes: a stop at every
+ * place of codes up to 40 bytes, read through exact-size copies */
+static void
+test_code_end_windows(void)
+{
+    int          bad;
+    char        *copy;
+    size_t       len, i, k, want;
+    const char  *e;
+    const char   stops[] = { ' ', '/', ':', '@', '[', '`', '{', '\x7f', '\x80',
+                             '\xe9', '\0', '-', '_' };
+
+    bad = 0;
+
+    for (len = 1; len <= 40; len++) {
+        copy = malloc(len);
+        for (i = 0; i <= len; i++) {
+            for (k = 0; k < sizeof(stops); k++) {
+                memset(copy, 'A', len);
+                memcpy(copy, "aZ09.zY", len < 7 ? len : 7);
+                if (i < len) {
+                    copy[i] = stops[k];
+                }
+                want = i;
+                e = s3u_code_end(copy, copy + len);
+                if (e != copy + want && bad++ < 5) {
+                    printf("# len %zu stop %zu (0x%02x) at %zu: got %td\n",
+                           len, k, (unsigned char) stops[k], i, e - copy);
+                }
+            }
+        }
+        free(copy);
+    }
+
+    UNIT_INT(bad, 0, "code end: a stop at every place of codes up to 40"
+             " bytes");
+}
+
+
 static void
 test_numbers_and_codes(void)
 {
@@ -195,6 +234,7 @@ main(void)
     test_field_set_windows();
     test_find();
     test_numbers_and_codes();
+    test_code_end_windows();
 
     return UNIT_DONE();
 }
