@@ -558,6 +558,27 @@ check_string(const char *p, const char *end, unsigned *flags)
 }
 
 
+/* true, false or null at p, which its first byte chose: the byte after
+ * it, or NULL when p does not hold the whole word.  Each word compared
+ * with a constant length, which the compiler makes one load and compare
+ * (not a memcmp call). */
+static inline const char *
+check_literal(const char *p, const char *end, unsigned *type)
+{
+    switch (*p) {
+    case 't':
+        *type = S3U_JSON_TRUE;
+        return (end - p >= 4 && memcmp(p, "true", 4) == 0) ? p + 4 : NULL;
+    case 'f':
+        *type = S3U_JSON_FALSE;
+        return (end - p >= 5 && memcmp(p, "false", 5) == 0) ? p + 5 : NULL;
+    default:
+        *type = S3U_JSON_NULL;
+        return (end - p >= 4 && memcmp(p, "null", 4) == 0) ? p + 4 : NULL;
+    }
+}
+
+
 /*
  * A number at p ('-' or a digit): as much as strtod reads,
  * -?(D+(.D*)?|.D+)([eE][+-]?D+)?, an exponent without digits left out.
@@ -565,40 +586,6 @@ check_string(const char *p, const char *end, unsigned *flags)
  * as strtod read: in an array or object a rest of the run is then refused
  * (it is no separator), after the root value it is the caller's.
  */
-/* true, false or null at p, which its first byte chose: the byte after
- * it, or NULL when p does not hold the whole word */
-static inline const char *
-check_literal(const char *p, const char *end, unsigned *type)
-{
-    size_t       n;
-    const char  *word;
-
-    switch (*p) {
-    case 't':
-        word = "true";
-        n = 4;
-        *type = S3U_JSON_TRUE;
-        break;
-    case 'f':
-        word = "false";
-        n = 5;
-        *type = S3U_JSON_FALSE;
-        break;
-    default:
-        word = "null";
-        n = 4;
-        *type = S3U_JSON_NULL;
-        break;
-    }
-
-    if ((size_t) (end - p) < n || memcmp(p, word, n) != 0) {
-        return NULL;
-    }
-
-    return p + n;
-}
-
-
 static const char *
 check_number(const char *p, const char *end)
 {
