@@ -1240,16 +1240,16 @@ s3u_json_members(const s3u_json_value_t *obj, s3u_json_names_t *names,
 #define S3U_JSON_SCRATCH  (64 * 1024)
 #endif
 
-typedef struct s3u_json_block_s  s3u_json_block_t;
-
 struct s3u_json_block_s {
     s3u_json_block_t  *prev;
     char               data[];
 };
 
 static char               s3u_json_scratch[S3U_JSON_SCRATCH + 1];
-static size_t             s3u_json_scratch_used;
-static s3u_json_block_t  *s3u_json_blocks;
+
+/* extern for the inline s3u_json_mark and s3u_json_release only */
+size_t                    s3u_json_scratch_used;
+s3u_json_block_t         *s3u_json_blocks;
 
 
 static char *
@@ -1286,30 +1286,16 @@ scratch_shrink(char *p, size_t size, size_t used)
 }
 
 
-s3u_json_mark_t
-s3u_json_mark(void)
-{
-    s3u_json_mark_t  m;
-
-    m.used = s3u_json_scratch_used;
-    m.heap = s3u_json_blocks;
-
-    return m;
-}
-
-
 void
-s3u_json_release(s3u_json_mark_t m)
+s3u_json_release_blocks(void *heap)
 {
     s3u_json_block_t  *b;
 
-    while (s3u_json_blocks != NULL && s3u_json_blocks != m.heap) {
+    while (s3u_json_blocks != NULL && s3u_json_blocks != heap) {
         b = s3u_json_blocks;
         s3u_json_blocks = b->prev;
         free(b);
     }
-
-    s3u_json_scratch_used = m.used;
 }
 
 

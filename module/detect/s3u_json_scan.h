@@ -185,9 +185,43 @@ s3u_json_text(const s3u_json_value_t *v, const char **text, size_t *len)
  * over 63 bytes needed a block of memory and malloc failed */
 double s3u_json_number(const s3u_json_value_t *v);
 
-/* the scratch: s3u_json_release(m) frees every text decoded since m was
- * taken; marks are released in the reverse order of taking */
-s3u_json_mark_t s3u_json_mark(void);
-void s3u_json_release(s3u_json_mark_t m);
+/*
+ * The scratch: s3u_json_release(m) frees every text decoded since m was
+ * taken; marks are released in the reverse order of taking.
+ *
+ * Inline, as every object and string the detectors read takes a mark and
+ * gives it back, most of them with nothing decoded: the scratch's state is
+ * extern for these two only.  s3u_json_release_blocks frees the heap
+ * blocks taken since the block heap was the newest.
+ */
+typedef struct s3u_json_block_s  s3u_json_block_t;
+
+extern size_t             s3u_json_scratch_used;
+extern s3u_json_block_t  *s3u_json_blocks;
+
+void s3u_json_release_blocks(void *heap);
+
+
+static inline s3u_json_mark_t
+s3u_json_mark(void)
+{
+    s3u_json_mark_t  m;
+
+    m.used = s3u_json_scratch_used;
+    m.heap = s3u_json_blocks;
+
+    return m;
+}
+
+
+static inline void
+s3u_json_release(s3u_json_mark_t m)
+{
+    if (s3u_json_blocks != m.heap) {
+        s3u_json_release_blocks(m.heap);
+    }
+
+    s3u_json_scratch_used = m.used;
+}
 
 #endif /* S3U_JSON_SCAN_H */
