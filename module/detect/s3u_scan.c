@@ -25,24 +25,6 @@ const unsigned char  s3u_ctype[256] = {
 };
 
 
-int
-s3u_is_space(int c)
-{
-    return s3u_ctype_is(c, S3U_CT_SPACE);
-}
-
-
-const char *
-s3u_skip_space(const char *p, const char *end)
-{
-    while (p < end && s3u_ctype_is(*p, S3U_CT_SPACE)) {
-        p++;
-    }
-
-    return p;
-}
-
-
 static int
 lower(int c)
 {

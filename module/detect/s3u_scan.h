@@ -26,8 +26,25 @@ extern const unsigned char  s3u_ctype[256];
 
 #define s3u_ctype_is(c, class)  (s3u_ctype[(unsigned char) (c)] & (class))
 
-int s3u_is_space(int c);
-const char *s3u_skip_space(const char *p, const char *end);
+/* inline: called around nearly every token the detectors read, most
+ * often with no whitespace to skip */
+static inline int
+s3u_is_space(int c)
+{
+    return s3u_ctype_is(c, S3U_CT_SPACE);
+}
+
+
+static inline const char *
+s3u_skip_space(const char *p, const char *end)
+{
+    while (p < end && s3u_ctype_is(*p, S3U_CT_SPACE)) {
+        p++;
+    }
+
+    return p;
+}
+
 
 /* first occurrence of the NUL-terminated needle in [p, end), or NULL */
 const char *s3u_find(const char *p, const char *end, const char *needle);
