@@ -143,10 +143,25 @@ str_or(json_ctx_t *ctx, const s3u_json_value_t *a, const s3u_json_value_t *b)
 static int
 status_of(const s3u_json_value_t *v)
 {
-    double  d;
+    double       d;
+    unsigned     a, b, c;
+    const char  *p;
 
     if (v->type != S3U_JSON_NUMBER) {
         return 0;
+    }
+
+    /* three digits, what a status nearly always is: their value, as
+     * s3u_json_number would read it, without the call */
+    p = v->p;
+    if (v->end - p == 3) {
+        a = (unsigned char) p[0] - '0';
+        b = (unsigned char) p[1] - '0';
+        c = (unsigned char) p[2] - '0';
+        if (a <= 9 && b <= 9 && c <= 9) {
+            a = a * 100 + b * 10 + c;
+            return (a >= 100 && a <= 599) ? (int) a : 0;
+        }
     }
 
     d = s3u_json_number(v);

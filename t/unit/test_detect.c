@@ -1197,6 +1197,46 @@ test_status_table(void)
 }
 
 
+/* a Node v2 error's statusCode: three digits are read without strtod,
+ * every other number with it; "Forbidden" from a form that does not name
+ * S3 is a denial only with status 403 */
+static void
+test_status_numbers(void)
+{
+    size_t         i;
+    char           body[160];
+    s3u_finding_t  f;
+
+    static const struct {
+        const char  *status;
+        const char  *verdict;
+    } cases[] = {
+        { "403", "denial" },
+        { "403.0", "denial" },
+        { "4.03e2", "denial" },
+        { "403e0", "denial" },
+        { "404", "none" },
+        { "402", "none" },
+        { "413", "none" },
+        { "503", "none" },
+        { "600", "none" },
+        { "099", "none" },
+        { "-403", "none" },
+        { "4030", "none" },
+        { "40", "none" },
+        { "404.9", "none" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(body, sizeof(body), "{\"code\":\"Forbidden\",\"statusCode\":%s,"
+                 "\"requestId\":\"R\"}", cases[i].status);
+        detect(body, &f);
+        UNIT_STR(verdict(&f), cases[i].verdict, "statusCode %s",
+                 cases[i].status);
+    }
+}
+
+
 int
 main(void)
 {
@@ -1213,6 +1253,7 @@ main(void)
     test_status_table();
     test_field_set_fast_paths();
     test_judge();
+    test_status_numbers();
 
     return UNIT_DONE();
 }
