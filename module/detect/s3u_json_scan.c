@@ -392,6 +392,24 @@ names_ready(s3u_json_names_t *t)
 }
 
 
+/* the bytes of two names of len > 16 bytes between their first and last
+ * eight: a few at most, compared in place, where a memcmp call made the
+ * caller reload its vector constants */
+static inline int
+name_middle_eq(const char *a, const char *b, size_t len)
+{
+    size_t  k;
+
+    for (k = 8; k < len - 8; k++) {
+        if (a[k] != b[k]) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /* the index in t of the name of len bytes at p, -1 */
 J_INLINE int
 name_find(const s3u_json_names_t *t, const char *p, size_t len,
@@ -411,8 +429,7 @@ name_find(const s3u_json_names_t *t, const char *p, size_t len,
     for (j = t->slot[name_slot(head, len)]; j != 0; j = t->next[j - 1]) {
         i = j - 1;
         if (t->head[i] == head && t->tail[i] == tail && t->len[i] == len
-            && (len <= 16
-                || memcmp(t->names[i].name + 8, p + 8, len - 16) == 0))
+            && (len <= 16 || name_middle_eq(t->names[i].name, p, len)))
         {
             return (int) i;
         }
@@ -482,19 +499,14 @@ static uint32_t           s3u_json_epoch;
 
 /* --- the validating pass ------------------------------------------------ */
 
-/* a string at p (its opening quote); returns the byte after the closing
- * quote, NULL when it is not a string of the language.  *flags gets
- * S3U_JSON_ESCAPED and S3U_JSON_NUL for what the string holds. */
-J_INLINE const char *
-check_string(const char *p, const char *end, unsigned *flags)
+/* the rest of a string from p, a stop string_stop found in it (a
+ * backslash, a NUL, or end): out of line, as most strings have none */
+static __attribute__((noinline)) const char *
+check_string_rest(const char *p, const char *end, unsigned *flags)
 {
     int  cp, low;
 
-    p++;
-
     for ( ;; ) {
-        p = string_stop(p, end, 1);
-
         if (p == end) {
             return NULL;
         }
@@ -505,7 +517,7 @@ check_string(const char *p, const char *end, unsigned *flags)
 
         if (*p == '\0') {
             *flags |= S3U_JSON_NUL;
-            p++;
+            p = string_stop(p + 1, end, 1);
             continue;
         }
 
@@ -526,7 +538,7 @@ check_string(const char *p, const char *end, unsigned *flags)
         case 'n':
         case 'r':
         case 't':
-            p += 2;
+            p = string_stop(p + 2, end, 1);
             continue;
 
         case 'u':
@@ -554,7 +566,27 @@ check_string(const char *p, const char *end, unsigned *flags)
             }
             p += 6;
         }
+
+        p = string_stop(p, end, 1);
     }
+}
+
+
+/* a string at p (its opening quote); returns the byte after the closing
+ * quote, NULL when it is not a string of the language.  *flags gets
+ * S3U_JSON_ESCAPED and S3U_JSON_NUL for what the string holds.  Only the
+ * search for the closing quote is inlined: the callers' loops then keep
+ * the search's constants in registers. */
+J_INLINE const char *
+check_string(const char *p, const char *end, unsigned *flags)
+{
+    p = string_stop(p + 1, end, 1);
+
+    if (p < end && *p == '"') {
+        return p + 1;
+    }
+
+    return check_string_rest(p, end, flags);
 }
 
 
