@@ -585,6 +585,125 @@ test_numbers(void)
 }
 
 
+/*
+ * A string's closing quote is searched inline and anything else (an
+ * escape, a NUL, the end) is read out of line: an escape at every place of
+ * a member's value, across the search's 16-byte windows, and the member
+ * and the whole document read as they should.
+ */
+static void
+test_string_stops(void)
+{
+    int               bad, ok, want_ok;
+    char              doc[128], want[64];
+    size_t            a, k, n, wn, len;
+    const char       *got;
+    doc_t             d;
+    s3u_json_value_t  found[1];
+
+    static s3u_json_name_t   name[] = { S3U_JSON_NAME("k") };
+    static s3u_json_names_t  names = S3U_JSON_NAMES(name);
+
+    static const struct {
+        const char  *raw;
+        size_t       len;
+        const char  *text;      /* NULL: the document is refused */
+        size_t       text_len;
+        int          flags;
+    } stops[] = {
+        { "\\n", 2, "\n", 1, S3U_JSON_ESCAPED },
+        { "\\\"", 2, "\"", 1, S3U_JSON_ESCAPED },
+        { "\\u00e9", 6, "\xc3\xa9", 2, S3U_JSON_ESCAPED },
+        { "\\ud83d\\ude00", 12, "\xf0\x9f\x98\x80", 4, S3U_JSON_ESCAPED },
+        { "\0", 1, "", 0, S3U_JSON_NUL },
+        { "\\x", 2, NULL, 0, 0 },
+        { "\\ud800x", 7, NULL, 0, 0 },
+        { "\\u12\"", 5, NULL, 0, 0 },
+        { "\\", 1, NULL, 0, 0 },
+    };
+
+    memset(&d, 0, sizeof(d));
+    bad = 0;
+
+    for (a = 0; a <= 40; a++) {
+        for (k = 0; k < sizeof(stops) / sizeof(stops[0]); k++) {
+            n = 0;
+            memcpy(doc, "{\"k\":\"", 6);
+            n = 6;
+            memset(doc + n, 'x', a);
+            n += a;
+            memcpy(doc + n, stops[k].raw, stops[k].len);
+            n += stops[k].len;
+            memcpy(doc + n, "yyy\"}", 5);
+            n += 5;
+
+            /* the text: the plain bytes, the stop's, then "yyy" unless a
+             * NUL cut it */
+            memset(want, 'x', a);
+            wn = a;
+            if (stops[k].text != NULL) {
+                memcpy(want + wn, stops[k].text, stops[k].text_len);
+                wn += stops[k].text_len;
+                if (!(stops[k].flags & S3U_JSON_NUL)) {
+                    memcpy(want + wn, "yyy", 3);
+                    wn += 3;
+                }
+            }
+
+            want_ok = (stops[k].text != NULL);
+            ok = (check_bytes(&d, doc, n, 64, &names, found) == d.copy + n);
+
+            if (ok != want_ok) {
+                if (bad++ < 5) {
+                    printf("# %zu plain bytes, stop %zu: %s\n", a, k,
+                           ok ? "accepted" : "refused");
+                }
+                continue;
+            }
+
+            if (!ok) {
+                /* unterminated too: the same document cut before its
+                 * closing quote */
+                if (check_bytes(&d, doc, n - 2, 64, &names, found) != NULL
+                    && bad++ < 5)
+                {
+                    printf("# %zu plain bytes, stop %zu: cut accepted\n",
+                           a, k);
+                }
+                continue;
+            }
+
+            if (found[0].type != S3U_JSON_STRING
+                || (found[0].flags & S3U_JSON_ESCAPED)
+                   != (stops[k].flags & S3U_JSON_ESCAPED)
+                || (d.root.flags & S3U_JSON_NUL)
+                   != (stops[k].flags & S3U_JSON_NUL)
+                || s3u_json_text(&found[0], &got, &len) != 0
+                || len != wn || memcmp(got, want, wn) != 0)
+            {
+                if (bad++ < 5) {
+                    printf("# %zu plain bytes, stop %zu: member read"
+                           " wrong\n", a, k);
+                }
+            }
+
+            /* without a closing quote */
+            if (check_bytes(&d, doc, n - 2, 64, &names, found) != NULL
+                && bad++ < 5)
+            {
+                printf("# %zu plain bytes, stop %zu: unterminated string"
+                       " accepted\n", a, k);
+            }
+        }
+    }
+
+    UNIT_INT(bad, 0, "string stops at every place of a value up to 40"
+             " bytes");
+
+    free(d.copy);
+}
+
+
 int
 main(void)
 {
@@ -595,6 +714,7 @@ main(void)
     test_lengths();
     test_text();
     test_numbers();
+    test_string_stops();
 
     return UNIT_DONE();
 }
