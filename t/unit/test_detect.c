@@ -1228,8 +1228,8 @@ test_status_numbers(void)
     };
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        snprintf(body, sizeof(body), "{\"code\":\"Forbidden\",\"statusCode\":%s,"
-                 "\"requestId\":\"R\"}", cases[i].status);
+        snprintf(body, sizeof(body), "{\"code\":\"Forbidden\","
+                 "\"statusCode\":%s,\"requestId\":\"R\"}", cases[i].status);
         detect(body, &f);
         UNIT_STR(verdict(&f), cases[i].verdict, "statusCode %s",
                  cases[i].status);

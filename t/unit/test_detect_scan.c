@@ -139,7 +139,8 @@ test_field_set_windows(void)
     int          bad;
     char         src[48], want[48], got[64];
     size_t       len, i, k;
-    const char  *ins[] = { " ", "  ", "\t", "\x7f", "\x01", " \x01", "\xc3\xa9" };
+    const char  *ins[] = { " ", "  ", "\t", "\x7f", "\x01", " \x01",
+                           "\xc3\xa9" };
 
     bad = 0;
 
