@@ -575,8 +575,8 @@ check_string_rest(const char *p, const char *end, unsigned *flags)
 /* a string at p (its opening quote); returns the byte after the closing
  * quote, NULL when it is not a string of the language.  *flags gets
  * S3U_JSON_ESCAPED and S3U_JSON_NUL for what the string holds.  Only the
- * search for the closing quote is inlined: the callers' loops then keep
- * the search's constants in registers. */
+ * search for the closing quote is inlined: the escapes' code, inlined at
+ * each call site, made the loops around it spill and reload registers. */
 J_INLINE const char *
 check_string(const char *p, const char *end, unsigned *flags)
 {

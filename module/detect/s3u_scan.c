@@ -188,8 +188,6 @@ s3u_eq(const char *p, size_t len, const char *s)
 }
 
 
-
-
 int
 s3u_parse_status(const char *p, const char *end)
 {
