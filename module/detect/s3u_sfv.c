@@ -231,6 +231,40 @@ token_item(s3u_sfv_t *d, const char *key, size_t klen, const char *value,
 
 
 /*
+ * "value" for the n bytes at value, which hold at least one byte
+ * 0x20-0x7E: '"' and '\\' escaped, the bytes a string cannot carry
+ * dropped
+ */
+static char *
+put_quoted(char *o, const char *value, size_t n)
+{
+    const char  *p, *q, *end;
+
+    p = value;
+    end = value + n;
+    *o++ = '"';
+
+    for ( ;; ) {
+        q = s3u_quoted_plain_end(p, end);
+        s3u_copy_bytes(o, p, (size_t) (q - p));
+        o += q - p;
+        if (q == end) {
+            break;
+        }
+        if (*q == '"' || *q == '\\') {
+            *o++ = '\\';
+            *o++ = *q;
+        }
+        p = q + 1;
+    }
+
+    *o++ = '"';
+
+    return o;
+}
+
+
+/*
  * key="value" for a value with at least one byte 0x20-0x7E: those bytes,
  * '"' and '\\' escaped; CR, LF, NUL and non-ASCII bytes dropped.
  */
@@ -248,24 +282,7 @@ string_item(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
 
     if (r >= klen + 6 && (r - klen - 6) / 2 >= len) {
         o = put_key(d, d->buf + d->len, key, klen);
-        *o++ = '"';
-
-        for ( ;; ) {
-            q = s3u_quoted_plain_end(p, end);
-            s3u_copy_bytes(o, p, (size_t) (q - p));
-            o += q - p;
-            if (q == end) {
-                break;
-            }
-            if (*q == '"' || *q == '\\') {
-                *o++ = '\\';
-                *o++ = *q;
-            }
-            p = q + 1;
-        }
-
-        *o++ = '"';
-        end_at(d, o);
+        end_at(d, put_quoted(o, value, len));
         return;
     }
 
@@ -508,18 +525,32 @@ string_field(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
 }
 
 
-size_t
-s3u_denial_header(const s3u_finding_t *f, int upstream_status,
+/* the items exposed at full only */
+static void
+full_fields(s3u_sfv_t *d, const s3u_finding_t *f)
+{
+    string_field(d, SFV_KEY("host-id"), f->host_id);
+    string_field(d, SFV_KEY("principal"), f->principal);
+    string_field(d, SFV_KEY("action"), f->action);
+    string_field(d, SFV_KEY("resource"), f->resource);
+    string_field(d, SFV_KEY("statement"), f->statement);
+    string_field(d, SFV_KEY("reason"), f->reason);
+}
+
+
+/*
+ * The header checked piece by piece, as the dictionary writer does: for a
+ * buffer too small for the straight writer below, and for a finding whose
+ * field is not NUL-terminated within its array.
+ */
+static size_t
+denial_header_checked(const s3u_finding_t *f, int upstream_status,
     s3u_expose_e expose, char *out, size_t size)
 {
     s3u_sfv_t   d;
     sfv_name_t  name;
 
     s3u_sfv_init(&d, out, size);
-
-    if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE) {
-        return 0;
-    }
 
     value_item(&d, SFV_KEY("code"), f->code);
     value_item(&d, SFV_KEY("service"), f->service);
@@ -541,13 +572,280 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
     string_field(&d, SFV_KEY("request-id"), f->request_id);
 
     if (expose == S3U_EXPOSE_FULL) {
-        string_field(&d, SFV_KEY("host-id"), f->host_id);
-        string_field(&d, SFV_KEY("principal"), f->principal);
-        string_field(&d, SFV_KEY("action"), f->action);
-        string_field(&d, SFV_KEY("resource"), f->resource);
-        string_field(&d, SFV_KEY("statement"), f->statement);
-        string_field(&d, SFV_KEY("reason"), f->reason);
+        full_fields(&d, f);
     }
 
     return s3u_sfv_finish(&d);
+}
+
+
+/*
+ * The straight writer.  Its items are those of denial_header_checked, in
+ * the same order and the same bytes, written with one room check for all
+ * of the layer-level items: a buffer of at least SFV_LAYER_ROOM bytes
+ * holds the longest they can be, each field at its array's size with
+ * every byte escaped.  Copies may run past an item's end, by whole
+ * fields or padded names, into what that bound leaves for the item; the
+ * next item or the NUL overwrites them.  The names of our own
+ * vocabularies (source, decision) are kept with their keys and lengths:
+ * they are known tokens and need no check.
+ */
+
+#define SFV_NAME_ROOM  32
+
+#define SFV_ITEM_ROOM(key, field)                                             \
+    (2 + sizeof(key) - 1 + 1 + 2 + 2 * (sizeof(field) - 1))
+
+/* our names, "key=value" padded to a whole number of bytes to copy */
+typedef struct {
+    char    s[SFV_NAME_ROOM];
+    size_t  len;
+} sfv_item_t;
+
+#define SFV_ITEM(s)  { s, sizeof(s) - 1 }
+
+static const sfv_item_t  source_items[] = {
+    SFV_ITEM("source=none"),
+    SFV_ITEM("source=message"),
+    SFV_ITEM("source=evaluator"),
+};
+
+/* "" (no item) for an unknown decision */
+static const sfv_item_t  decision_items[] = {
+    SFV_ITEM(""),
+    SFV_ITEM("decision=allow"),
+    SFV_ITEM("decision=explicit-deny"),
+    SFV_ITEM("decision=implicit-deny"),
+};
+
+#define SFV_LAYER_ROOM                                                        \
+    (SFV_ITEM_ROOM("code", ((s3u_finding_t *) 0)->code)                     \
+     + SFV_ITEM_ROOM("service", ((s3u_finding_t *) 0)->service)             \
+     + SFV_ITEM_ROOM("layer", ((s3u_finding_t *) 0)->layer)                 \
+     + 2 * (2 + SFV_NAME_ROOM)                                                \
+     + sizeof(", upstream-status=2147483647") - 1                             \
+     + SFV_ITEM_ROOM("request-id", ((s3u_finding_t *) 0)->request_id)       \
+     + 1)
+
+
+/* ", " before all but the first item */
+static inline char *
+put_sep(char *o, const char *out)
+{
+    if (o != out) {
+        o[0] = ',';
+        o[1] = ' ';
+        o += 2;
+    }
+
+    return o;
+}
+
+
+/*
+ * A field as value_item writes it: a token, else a string, else nothing.
+ * The value is copied as a whole field (a constant size); NULL when the
+ * field is not NUL-terminated within it.
+ */
+static inline char *
+put_value_field(char *o, const char *out, const char *item, size_t ilen,
+    const char *field, size_t fsize)
+{
+    size_t  n;
+
+    n = token_len(field);
+
+    if (n > 0) {
+        if (n >= fsize) {
+            return NULL;
+        }
+
+        o = put_sep(o, out);
+        memcpy(o, item, ilen);
+        memcpy(o + ilen, field, fsize);
+        return o + ilen + n;
+    }
+
+    if (!has_string_chars(field)) {
+        return o;
+    }
+
+    n = strlen(field);
+    if (n >= fsize) {
+        return NULL;
+    }
+
+    o = put_sep(o, out);
+    memcpy(o, item, ilen);
+
+    return put_quoted(o + ilen, field, n);
+}
+
+
+/* a field as string_field writes it; NULL when it is not NUL-terminated
+ * within its array */
+static inline char *
+put_string_field(char *o, const char *out, const char *item, size_t ilen,
+    const char *field, size_t fsize)
+{
+    size_t       n;
+    const char  *end;
+
+    n = strlen(field);
+    if (n >= fsize) {
+        return NULL;
+    }
+
+    end = field + n;
+
+    /* the common case, nothing to escape or drop, scanned once */
+    if (s3u_quoted_plain_end(field, end) == end) {
+        if (n == 0) {
+            return o;
+        }
+
+        o = put_sep(o, out);
+        memcpy(o, item, ilen);
+        o += ilen;
+        *o++ = '"';
+        s3u_copy_bytes(o, field, n);
+        o += n;
+        *o++ = '"';
+
+        return o;
+    }
+
+    if (!has_string_chars(field)) {
+        return o;
+    }
+
+    o = put_sep(o, out);
+    memcpy(o, item, ilen);
+
+    return put_quoted(o + ilen, field, n);
+}
+
+
+/* one of our names, its key included; nothing for "" */
+static inline char *
+put_name(char *o, const char *out, const sfv_item_t *item)
+{
+    if (item->len == 0) {
+        return o;
+    }
+
+    o = put_sep(o, out);
+    memcpy(o, item->s, SFV_NAME_ROOM);
+
+    return o + item->len;
+}
+
+
+/* ", upstream-status=N" for N > 0, digits by hand */
+static inline char *
+put_status(char *o, const char *out, unsigned int status)
+{
+    char          *e;
+    unsigned int   n;
+
+    o = put_sep(o, out);
+    memcpy(o, "upstream-status=", 16);
+    o += 16;
+
+    /* HTTP statuses, the common case, have three digits */
+    if (status >= 100 && status <= 999) {
+        o[0] = (char) ('0' + status / 100);
+        o[1] = (char) ('0' + status / 10 % 10);
+        o[2] = (char) ('0' + status % 10);
+        return o + 3;
+    }
+
+    for (n = status, e = o; n != 0; n /= 10) {
+        e++;
+    }
+
+    for (o = e; status != 0; status /= 10) {
+        *--o = (char) ('0' + status % 10);
+    }
+
+    return e;
+}
+
+
+#define SFV_FIELD(item, field)  item, sizeof(item) - 1, field, sizeof(field)
+
+
+size_t
+s3u_denial_header(const s3u_finding_t *f, int upstream_status,
+    s3u_expose_e expose, char *out, size_t size)
+{
+    char       *o;
+    s3u_sfv_t   d;
+
+    if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE) {
+        if (size > 0) {
+            out[0] = '\0';
+        }
+        return 0;
+    }
+
+    if (size < SFV_LAYER_ROOM) {
+        return denial_header_checked(f, upstream_status, expose, out, size);
+    }
+
+    o = put_value_field(out, out, SFV_FIELD("code=", f->code));
+    if (o == NULL) {
+        goto checked;
+    }
+
+    o = put_value_field(o, out, SFV_FIELD("service=", f->service));
+    if (o == NULL) {
+        goto checked;
+    }
+
+    o = put_value_field(o, out, SFV_FIELD("layer=", f->layer));
+    if (o == NULL) {
+        goto checked;
+    }
+
+    o = put_name(o, out, &source_items[(unsigned int) f->source
+                                       < sizeof(source_items)
+                                         / sizeof(source_items[0])
+                                       ? f->source : S3U_SOURCE_NONE]);
+
+    o = put_name(o, out, &decision_items[(unsigned int) f->decision
+                                         < sizeof(decision_items)
+                                           / sizeof(decision_items[0])
+                                         ? f->decision
+                                         : S3U_DECISION_UNKNOWN]);
+
+    if (upstream_status > 0) {
+        o = put_status(o, out, (unsigned int) upstream_status);
+    }
+
+    o = put_string_field(o, out, SFV_FIELD("request-id=", f->request_id));
+    if (o == NULL) {
+        goto checked;
+    }
+
+    *o = '\0';
+
+    if (expose != S3U_EXPOSE_FULL) {
+        return (size_t) (o - out);
+    }
+
+    /* the rest with the dictionary writer's checks: full fields can
+     * together be longer than any header buffer */
+    d.buf = out;
+    d.size = size;
+    d.len = (size_t) (o - out);
+    d.failed = 0;
+
+    full_fields(&d, f);
+
+    return s3u_sfv_finish(&d);
+
+checked:
+
+    return denial_header_checked(f, upstream_status, expose, out, size);
 }
