@@ -1722,8 +1722,7 @@ ngx_http_s3_unmask_count_finding(ngx_http_request_t *r, s3u_finding_t *f,
     }
 
     if (f->verdict == S3U_VERDICT_DENIAL) {
-        s3u_metrics_denial(m, f->code, f->service, f->layer,
-                           s3u_source_name(f->source));
+        s3u_metrics_denial(m, f);
 
     } else {
         s3u_metrics_s3_error(m, f->code);

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect/s3u_finding.h"
+
 typedef enum {
     S3U_PASS_OVER_LIMIT = 0,
     S3U_PASS_COMPRESSED,
@@ -43,8 +45,10 @@ typedef struct {
 void s3u_metrics_inspected(s3u_metrics_t *m);
 void s3u_metrics_rewritten(s3u_metrics_t *m);
 void s3u_metrics_passed(s3u_metrics_t *m, s3u_pass_reason_e reason);
-void s3u_metrics_denial(s3u_metrics_t *m, const char *code,
-    const char *service, const char *layer, const char *source);
+/* a denial, by the finding's code, service, layer and source; the
+ * fields are read as whole words of their arrays, bytes after the NUL
+ * included */
+void s3u_metrics_denial(s3u_metrics_t *m, const s3u_finding_t *f);
 void s3u_metrics_s3_error(s3u_metrics_t *m, const char *code);
 void s3u_metrics_evaluation(s3u_metrics_t *m, int drift);
 
