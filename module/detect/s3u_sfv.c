@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "detect/s3u_label.h"
 #include "detect/s3u_scan.h"
 #include "detect/s3u_sfv.h"
 
@@ -726,6 +727,23 @@ put_string_field(char *o, const char *out, const char *item, size_t ilen,
 }
 
 
+/*
+ * key=label for a field that holds one of the labels of s3u_label.h: all
+ * tokens, so the field needs no check; the label is copied as its whole
+ * padded array, within what the field's own bound leaves
+ */
+static inline char *
+put_label(char *o, const char *out, const char *key, size_t klen,
+    const s3u_label_t *label)
+{
+    o = put_sep(o, out);
+    memcpy(o, key, klen);
+    memcpy(o + klen, label->s, sizeof(label->s));
+
+    return o + klen + label->len;
+}
+
+
 /* one of our names, its key included; nothing for "" */
 static inline char *
 put_name(char *o, const char *out, const sfv_item_t *item)
@@ -780,6 +798,7 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
     s3u_expose_e expose, char *out, size_t size)
 {
     char       *o;
+    size_t      i;
     s3u_sfv_t   d;
 
     if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE) {
@@ -793,17 +812,28 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
         return denial_header_checked(f, upstream_status, expose, out, size);
     }
 
-    o = put_value_field(out, out, SFV_FIELD("code=", f->code));
+    /* a field that holds a label of its set is a token as it is; any
+     * other value is checked */
+    i = s3u_label_code(f);
+    o = i < S3U_LABEL_CODES - 1
+        ? put_label(out, out, SFV_KEY("code="), &s3u_label_codes[i])
+        : put_value_field(out, out, SFV_FIELD("code=", f->code));
     if (o == NULL) {
         goto checked;
     }
 
-    o = put_value_field(o, out, SFV_FIELD("service=", f->service));
+    i = s3u_label_service(f);
+    o = i < S3U_LABEL_SERVICES - 1
+        ? put_label(o, out, SFV_KEY("service="), &s3u_label_services[i])
+        : put_value_field(o, out, SFV_FIELD("service=", f->service));
     if (o == NULL) {
         goto checked;
     }
 
-    o = put_value_field(o, out, SFV_FIELD("layer=", f->layer));
+    i = s3u_label_layer(f);
+    o = i < S3U_LABEL_LAYERS - 1
+        ? put_label(o, out, SFV_KEY("layer="), &s3u_label_layers[i])
+        : put_value_field(o, out, SFV_FIELD("layer=", f->layer));
     if (o == NULL) {
         goto checked;
     }

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "detect/s3u_label.h"
 #include "detect/s3u_sfv.h"
 #include "unit.h"
 
@@ -696,6 +697,151 @@ test_fast_writers(void)
 }
 
 
+/*
+ * The header's straight writer: labels taken as tokens without a check,
+ * statuses by hand, items first or not, and every buffer size from too
+ * small to ample giving the whole header or nothing, never a byte past
+ * size (malloc'ed to size, for the sanitizers).
+ */
+static void
+header_at(const s3u_finding_t *f, int status, s3u_expose_e expose,
+    const char *want, const char *what)
+{
+    char    buf[8192];
+    size_t  n;
+
+    n = s3u_denial_header(f, status, expose, buf, sizeof(buf));
+    UNIT_STR(buf, want, "%s", what);
+    UNIT_INT(n, strlen(want), "%s: length", what);
+}
+
+
+static void
+fill_after_nul(char *field, size_t size, const char *value, int junk)
+{
+    memset(field, junk, size);
+    memcpy(field, value, strlen(value) + 1);
+}
+
+
+static void
+test_header_straight(void)
+{
+    static const struct {
+        const s3u_label_t  *set;
+        size_t              n;
+    } sets[] = {
+        { s3u_label_codes, S3U_LABEL_CODES },
+        { s3u_label_services, S3U_LABEL_SERVICES },
+        { s3u_label_layers, S3U_LABEL_LAYERS },
+    };
+    static const int  statuses[] = {
+        1, 9, 10, 99, 100, 403, 999, 1000, 65535, 2147483647
+    };
+    char           want[1024], got[8192], *small;
+    size_t         i, k, n, full, bad_token, bad_item, bad_size;
+    s3u_finding_t  f;
+
+    /* every label is a token; a field that holds it, whatever follows
+     * its NUL, is written as one */
+    bad_token = bad_item = 0;
+    for (k = 0; k < 3; k++) {
+        for (i = 0; i < sets[k].n; i++) {
+            bad_token += !s3u_sfv_is_token(sets[k].set[i].s)
+                         || strlen(sets[k].set[i].s) != sets[k].set[i].len;
+
+            sample(&f);
+            f.source = S3U_SOURCE_NONE;
+            f.decision = S3U_DECISION_UNKNOWN;
+            f.request_id[0] = '\0';
+            fill_after_nul(f.code, sizeof(f.code), "C", '"');
+            fill_after_nul(f.service, sizeof(f.service), "S", '\\');
+            fill_after_nul(f.layer, sizeof(f.layer), "L", 0xff);
+            fill_after_nul(k == 0 ? f.code : k == 1 ? f.service : f.layer,
+                           k == 0 ? sizeof(f.code)
+                           : k == 1 ? sizeof(f.service) : sizeof(f.layer),
+                           sets[k].set[i].s, k == 2 ? '"' : 0xff);
+            snprintf(want, sizeof(want),
+                     "code=%s, service=%s, layer=%s, source=none",
+                     k == 0 ? sets[k].set[i].s : "C",
+                     k == 1 ? sets[k].set[i].s : "S",
+                     k == 2 ? sets[k].set[i].s : "L");
+            s3u_denial_header(&f, 0, S3U_EXPOSE_LAYER, got, sizeof(got));
+            if (strcmp(got, want) != 0) {
+                printf("# %s\n", got);
+                bad_item++;
+            }
+        }
+    }
+    UNIT_INT(bad_token, 0, "every label is a token of its own length");
+    UNIT_INT(bad_item, 0, "a field holding a label is written as that token");
+
+    /* near misses of labels are checked as any value */
+    sample(&f);
+    strcpy(f.code, "AccessDenied\"");
+    strcpy(f.service, "s3 ");
+    strcpy(f.layer, "scp,x");
+    f.source = (s3u_source_e) 9;
+    f.decision = (s3u_decision_e) -1;
+    f.request_id[0] = '\0';
+    header_at(&f, 0, S3U_EXPOSE_LAYER,
+              "code=\"AccessDenied\\\"\", service=\"s3 \", layer=\"scp,x\","
+              " source=none", "near misses of labels are strings");
+
+    /* nothing before source: no separator */
+    sample(&f);
+    f.code[0] = '\0';
+    f.service[0] = '\0';
+    strcpy(f.layer, "\r\n");
+    f.decision = S3U_DECISION_ALLOW;
+    header_at(&f, 7, S3U_EXPOSE_LAYER,
+              "source=evaluator, decision=allow, upstream-status=7,"
+              " request-id=\"4Y5GQ1WJ8W1XJ0J5\"", "source first");
+
+    sample(&f);
+    for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        snprintf(want, sizeof(want), "code=AccessDenied, service=s3,"
+                 " layer=access-point-policy, source=evaluator,"
+                 " decision=implicit-deny, upstream-status=%d,"
+                 " request-id=\"4Y5GQ1WJ8W1XJ0J5\"", statuses[i]);
+        header_at(&f, statuses[i], S3U_EXPOSE_LAYER, want,
+                  "upstream status by hand");
+    }
+
+    /* the longest layer-level header: every byte of every field escaped;
+     * and the sample at full.  At every size the whole header or none */
+    bad_size = 0;
+    for (k = 0; k < 2; k++) {
+        sample(&f);
+        if (k == 0) {
+            memset(f.code, '"', sizeof(f.code) - 1);
+            memset(f.service, '\\', sizeof(f.service) - 1);
+            memset(f.layer, '"', sizeof(f.layer) - 1);
+            memset(f.request_id, '\\', sizeof(f.request_id) - 1);
+            f.decision = S3U_DECISION_EXPLICIT_DENY;
+        }
+
+        full = s3u_denial_header(&f, 2147483647,
+                                 k == 0 ? S3U_EXPOSE_LAYER : S3U_EXPOSE_FULL,
+                                 got, sizeof(got));
+        for (n = 1; n <= full + 64; n++) {
+            small = malloc(n);
+            if (small == NULL) {
+                abort();
+            }
+            i = s3u_denial_header(&f, 2147483647,
+                                  k == 0 ? S3U_EXPOSE_LAYER : S3U_EXPOSE_FULL,
+                                  small, n);
+            bad_size += n > full ? i != full || strcmp(small, got) != 0
+                                 : i != 0 || small[0] != '\0';
+            free(small);
+        }
+    }
+    UNIT_OK(full > 0, "the longest header is written");
+    UNIT_INT(bad_size, 0, "every size: the whole header or nothing");
+}
+
+
 static void
 test_names(void)
 {
@@ -725,6 +871,7 @@ main(void)
     test_problem();
     test_names();
     test_fast_writers();
+    test_header_straight();
 
     return UNIT_DONE();
 }
