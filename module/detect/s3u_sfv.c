@@ -589,7 +589,8 @@ denial_header_checked(const s3u_finding_t *f, int upstream_status,
  * fields or padded names, into what that bound leaves for the item; the
  * next item or the NUL overwrites them.  The names of our own
  * vocabularies (source, decision) are kept with their keys and lengths:
- * they are known tokens and need no check.
+ * they are known tokens and need no check.  The full-level items follow
+ * with a room check each (full_field).
  */
 
 #define SFV_NAME_ROOM  32
@@ -683,31 +684,51 @@ put_value_field(char *o, const char *out, const char *item, size_t ilen,
 }
 
 
-/* a field as string_field writes it; NULL when it is not NUL-terminated
- * within its array */
+/*
+ * The first byte of a field that an sf-string does not carry as it is,
+ * searched in the whole array: the NUL ends the search as such a byte,
+ * so a plain value needs no strlen before it.  NULL when the array holds
+ * no such byte, not even a NUL.
+ */
+static inline const char *
+field_plain_end(const char *field, size_t fsize)
+{
+    const char  *q;
+
+    q = s3u_quoted_plain_end(field, field + fsize);
+
+    return q < field + fsize ? q : NULL;
+}
+
+
+/*
+ * ", key=value" for a field as string_field writes it, after an item
+ * (source is always written); NULL when the field is not NUL-terminated
+ * within its array
+ */
 static inline char *
-put_string_field(char *o, const char *out, const char *item, size_t ilen,
-    const char *field, size_t fsize)
+put_string_field(char *o, const char *item, size_t ilen, const char *field,
+    size_t fsize)
 {
     size_t       n;
-    const char  *end;
+    const char  *q;
 
-    n = strlen(field);
-    if (n >= fsize) {
+    q = field_plain_end(field, fsize);
+    if (q == NULL) {
         return NULL;
     }
 
-    end = field + n;
-
-    /* the common case, nothing to escape or drop, scanned once */
-    if (s3u_quoted_plain_end(field, end) == end) {
-        if (n == 0) {
+    if (*q == '\0') {
+        if (q == field) {
             return o;
         }
 
-        o = put_sep(o, out);
-        memcpy(o, item, ilen);
-        o += ilen;
+        /* the common case, nothing to escape or drop */
+        n = (size_t) (q - field);
+        o[0] = ',';
+        o[1] = ' ';
+        memcpy(o + 2, item, ilen);
+        o += 2 + ilen;
         *o++ = '"';
         s3u_copy_bytes(o, field, n);
         o += n;
@@ -720,10 +741,62 @@ put_string_field(char *o, const char *out, const char *item, size_t ilen,
         return o;
     }
 
-    o = put_sep(o, out);
-    memcpy(o, item, ilen);
+    n = strlen(field);
+    if (n >= fsize) {
+        return NULL;
+    }
 
-    return put_quoted(o + ilen, field, n);
+    o[0] = ',';
+    o[1] = ' ';
+    memcpy(o + 2, item, ilen);
+
+    return put_quoted(o + 2 + ilen, field, n);
+}
+
+
+/*
+ * A full-level field, after the straight writer: a plain value written at
+ * once when it fits, anything else by string_field, whose checks give
+ * the same bytes.  0 when the field is not NUL-terminated within its
+ * array.
+ */
+static int
+full_field(s3u_sfv_t *d, const char *key, size_t klen, const char *field,
+    size_t fsize)
+{
+    char        *o;
+    size_t       n;
+    const char  *q;
+
+    q = field_plain_end(field, fsize);
+    if (q == NULL) {
+        return 0;
+    }
+
+    if (*q == '\0') {
+        n = (size_t) (q - field);
+        if (n == 0) {
+            return 1;
+        }
+
+        if (room(d) >= klen + n + 6) {
+            o = put_key(d, d->buf + d->len, key, klen);
+            *o++ = '"';
+            s3u_copy_bytes(o, field, n);
+            o += n;
+            *o++ = '"';
+            end_at(d, o);
+            return 1;
+        }
+    }
+
+    if (strnlen(field, fsize) == fsize) {
+        return 0;
+    }
+
+    string_field(d, key, klen, field);
+
+    return 1;
 }
 
 
@@ -744,15 +817,10 @@ put_label(char *o, const char *out, const char *key, size_t klen,
 }
 
 
-/* one of our names, its key included; nothing for "" */
+/* one of our names, its key included */
 static inline char *
-put_name(char *o, const char *out, const sfv_item_t *item)
+put_name(char *o, const sfv_item_t *item)
 {
-    if (item->len == 0) {
-        return o;
-    }
-
-    o = put_sep(o, out);
     memcpy(o, item->s, SFV_NAME_ROOM);
 
     return o + item->len;
@@ -761,14 +829,13 @@ put_name(char *o, const char *out, const sfv_item_t *item)
 
 /* ", upstream-status=N" for N > 0, digits by hand */
 static inline char *
-put_status(char *o, const char *out, unsigned int status)
+put_status(char *o, unsigned int status)
 {
     char          *e;
     unsigned int   n;
 
-    o = put_sep(o, out);
-    memcpy(o, "upstream-status=", 16);
-    o += 16;
+    memcpy(o, ", upstream-status=", 18);
+    o += 18;
 
     /* HTTP statuses, the common case, have three digits */
     if (status >= 100 && status <= 999) {
@@ -791,15 +858,17 @@ put_status(char *o, const char *out, unsigned int status)
 
 
 #define SFV_FIELD(item, field)  item, sizeof(item) - 1, field, sizeof(field)
+#define SFV_ARRAY(field)        field, sizeof(field)
 
 
 size_t
 s3u_denial_header(const s3u_finding_t *f, int upstream_status,
     s3u_expose_e expose, char *out, size_t size)
 {
-    char       *o;
-    size_t      i;
-    s3u_sfv_t   d;
+    char               *o;
+    size_t              i;
+    s3u_sfv_t           d;
+    const sfv_item_t   *decision;
 
     if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE) {
         if (size > 0) {
@@ -838,22 +907,28 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
         goto checked;
     }
 
-    o = put_name(o, out, &source_items[(unsigned int) f->source
-                                       < sizeof(source_items)
-                                         / sizeof(source_items[0])
-                                       ? f->source : S3U_SOURCE_NONE]);
+    /* source is always written: every item after it has a ", " */
+    o = put_name(put_sep(o, out),
+                 &source_items[(unsigned int) f->source
+                               < sizeof(source_items) / sizeof(source_items[0])
+                               ? f->source : S3U_SOURCE_NONE]);
 
-    o = put_name(o, out, &decision_items[(unsigned int) f->decision
-                                         < sizeof(decision_items)
-                                           / sizeof(decision_items[0])
-                                         ? f->decision
-                                         : S3U_DECISION_UNKNOWN]);
-
-    if (upstream_status > 0) {
-        o = put_status(o, out, (unsigned int) upstream_status);
+    if ((unsigned int) f->decision
+        < sizeof(decision_items) / sizeof(decision_items[0]))
+    {
+        decision = &decision_items[f->decision];
+        if (decision->len > 0) {
+            o[0] = ',';
+            o[1] = ' ';
+            o = put_name(o + 2, decision);
+        }
     }
 
-    o = put_string_field(o, out, SFV_FIELD("request-id=", f->request_id));
+    if (upstream_status > 0) {
+        o = put_status(o, (unsigned int) upstream_status);
+    }
+
+    o = put_string_field(o, SFV_FIELD("request-id=", f->request_id));
     if (o == NULL) {
         goto checked;
     }
@@ -864,14 +939,22 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
         return (size_t) (o - out);
     }
 
-    /* the rest with the dictionary writer's checks: full fields can
-     * together be longer than any header buffer */
+    /* the rest checked item by item: full fields can together be longer
+     * than any header buffer */
     d.buf = out;
     d.size = size;
     d.len = (size_t) (o - out);
     d.failed = 0;
 
-    full_fields(&d, f);
+    if (!full_field(&d, SFV_KEY("host-id"), SFV_ARRAY(f->host_id))
+        || !full_field(&d, SFV_KEY("principal"), SFV_ARRAY(f->principal))
+        || !full_field(&d, SFV_KEY("action"), SFV_ARRAY(f->action))
+        || !full_field(&d, SFV_KEY("resource"), SFV_ARRAY(f->resource))
+        || !full_field(&d, SFV_KEY("statement"), SFV_ARRAY(f->statement))
+        || !full_field(&d, SFV_KEY("reason"), SFV_ARRAY(f->reason)))
+    {
+        goto checked;
+    }
 
     return s3u_sfv_finish(&d);
 
