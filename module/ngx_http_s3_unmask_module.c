@@ -433,10 +433,10 @@ static ngx_http_s3_unmask_last_t  ngx_http_s3_unmask_last;
  * finding and one buffer for the encoders serve every request in turn.
  */
 static s3u_finding_t  ngx_http_s3_unmask_finding;
+static u_char  ngx_http_s3_unmask_scratch[NGX_HTTP_S3_UNMASK_PROBLEM_MAX];
 
 /* the live request whose finding the worker's finding still is */
 static ngx_http_s3_unmask_ctx_t  *ngx_http_s3_unmask_owner;
-static u_char  ngx_http_s3_unmask_scratch[NGX_HTTP_S3_UNMASK_PROBLEM_MAX];
 
 /*
  * An inspected response allocates from a small pool of its own, which goes
