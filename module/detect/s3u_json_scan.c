@@ -318,6 +318,18 @@ load8(const char *p)
 }
 
 
+/* name_find tests a name's length as len & 63 in the prefilter */
+#if S3U_JSON_NAME_MAX > 63
+#error "S3U_JSON_NAME_MAX over 63 needs a wider prefilter"
+#endif
+
+/* the low len bytes of a word, for len < 8 */
+static const uint64_t  name_low[8] = {
+    0, 0xff, 0xffff, 0xffffff, 0xffffffffULL, 0xffffffffffULL,
+    0xffffffffffffULL, 0xffffffffffffffULL
+};
+
+
 /* the words of the name of len bytes at p; the bytes up to limit may be
  * read, whatever len is */
 J_INLINE void
@@ -341,7 +353,9 @@ name_words(const char *p, size_t len, const char *limit, uint64_t *head,
         }
     }
 
-    *head = (len > 0) ? (w & (~(uint64_t) 0 >> (64 - 8 * len))) : 0;
+    /* the name's bytes of the word kept by a mask from a table: one
+     * load, where the shifts by len took five instructions */
+    *head = w & name_low[len];
     *tail = 0;
 }
 
@@ -418,9 +432,9 @@ name_find(const s3u_json_names_t *t, const char *p, size_t len,
     size_t    i, j;
     uint64_t  head, tail;
 
-    if (len > S3U_JSON_NAME_MAX
-        || !((t->lens[name_first(p, len)] >> len) & 1))
-    {
+    /* a name longer than any in t may pass this test by len & 63, never
+     * the compare of lengths below: one test less for the common names */
+    if (!((t->lens[name_first(p, len)] >> (len & 63)) & 1)) {
         return -1;
     }
 
