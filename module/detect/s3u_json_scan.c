@@ -691,7 +691,7 @@ s3u_json_check(const char *p, const char *end, int max_depth,
 {
     int          depth, object, member;
     size_t       i, len;
-    unsigned     flags, sflags, vtype;
+    unsigned     flags, sflags, vtype, rtype;
     uint64_t     objects[S3U_JSON_DEPTH_MAX / 64];
     const char  *start, *s, *kend, *vstart;
 
@@ -924,8 +924,12 @@ name:
         if (*p != '}') {
             return NULL;
         }
+
+        /* the root object's end: the whole document, known to be an
+         * object, without the general way's tests */
         p++;
-        goto close;
+        rtype = S3U_JSON_OBJECT;
+        goto done;
     }
 
     if (p >= end || *p != '"') {
@@ -977,22 +981,8 @@ after:
     }
 
     if (depth == 0) {
-        root->end = p;
-        root->p = start;
-        root->type = type_of((unsigned char) *start);
-        root->flags = (unsigned char) (flags & S3U_JSON_NUL);
-        if (root->type == S3U_JSON_STRING) {
-            root->flags |= (unsigned char) (sflags & S3U_JSON_ESCAPED);
-        }
-
-        /* a NUL anywhere makes every name and text be looked at closely */
-        if (names != NULL && (flags & S3U_JSON_NUL)) {
-            for (i = 0; i < names->count; i++) {
-                found[i].flags |= S3U_JSON_NUL;
-            }
-        }
-
-        return p;
+        rtype = type_of((unsigned char) *start);
+        goto done;
     }
 
     p = skip_space(p, end);
@@ -1020,6 +1010,26 @@ close:
              && ((objects[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1);
 
     goto after;
+
+done:
+
+    /* the root value ended at p, of type rtype */
+    root->end = p;
+    root->p = start;
+    root->type = (unsigned char) rtype;
+    root->flags = (unsigned char) (flags & S3U_JSON_NUL);
+    if (rtype == S3U_JSON_STRING) {
+        root->flags |= (unsigned char) (sflags & S3U_JSON_ESCAPED);
+    }
+
+    /* a NUL anywhere makes every name and text be looked at closely */
+    if (names != NULL && (flags & S3U_JSON_NUL)) {
+        for (i = 0; i < names->count; i++) {
+            found[i].flags |= S3U_JSON_NUL;
+        }
+    }
+
+    return p;
 }
 
 
