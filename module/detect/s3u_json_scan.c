@@ -753,7 +753,11 @@ value:
         }
 
         object = (*p == '{');
-        if (object) {
+        if (depth == 0) {
+            /* the root's bit with no shifts: the bits above it are set
+             * or cleared before they are read */
+            objects[0] = (uint64_t) object;
+        } else if (object) {
             objects[depth >> 6] |= (uint64_t) 1 << (depth & 63);
         } else {
             objects[depth >> 6] &= ~((uint64_t) 1 << (depth & 63));
