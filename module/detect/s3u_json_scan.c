@@ -691,7 +691,7 @@ s3u_json_check(const char *p, const char *end, int max_depth,
 {
     int          depth, object, member;
     size_t       i, len;
-    unsigned     flags, sflags, vtype, rtype;
+    unsigned     flags, sflags, vflags, rflags, vtype, rtype;
     uint64_t     objects[S3U_JSON_DEPTH_MAX / 64];
     const char  *start, *s, *kend, *vstart;
 
@@ -843,16 +843,27 @@ name:
         }
 
         vstart = p;
-        sflags = 0;
+        vflags = 0;
 
         switch (*p) {
         case '"':
+
+            /* check_string, with the flags of a text with an escape or
+             * NUL in a variable of their own: vflags, whose address is
+             * not taken, stays in a register */
             vtype = S3U_JSON_STRING;
-            p = check_string(p, end, &sflags);
+            s = string_stop(p + 1, end, 1);
+            if (s < end && *s == '"') {
+                p = s + 1;
+                break;
+            }
+            rflags = 0;
+            p = check_string_rest(s, end, &rflags);
             if (p == NULL) {
                 return NULL;
             }
-            flags |= sflags;
+            vflags = rflags;
+            flags |= rflags;
             break;
 
         case '{':
@@ -903,7 +914,7 @@ name:
             found[member].p = vstart;
             found[member].end = p;
             found[member].type = vtype;
-            found[member].flags = (unsigned char) (sflags & S3U_JSON_ESCAPED);
+            found[member].flags = (unsigned char) (vflags & S3U_JSON_ESCAPED);
             member = -1;
         }
 
