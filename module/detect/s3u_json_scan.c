@@ -888,7 +888,7 @@ name:
              * number (a status, a delay); anything else is read out in
              * full */
             kend = p + (*p == '-');
-            s = kend;
+            s = p + 1;                  /* p holds a digit or the '-' */
             while (s < end && (unsigned char) (*s - '0') < 10) {
                 s++;
             }
