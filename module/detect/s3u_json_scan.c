@@ -122,6 +122,44 @@ string_stop(const char *p, const char *end, int nul)
 }
 
 
+/*
+ * string_stop with NULs, for the root members' loop: last, the last place
+ * a sixteen-byte block may start, is worked out once per document, not
+ * at every name and text.  It is end - 16 as a number: a p past it has
+ * fewer than sixteen bytes left, in a text of any length.
+ */
+J_INLINE const char *
+string_stop_at(const char *p, const char *end, uintptr_t last)
+{
+#if J_SSE2
+    unsigned  mask;
+    __m128i   v, hits;
+
+    while ((uintptr_t) p <= last) {
+        v = _mm_loadu_si128((const __m128i *) (const void *) p);
+        hits = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        hits = _mm_or_si128(hits, _mm_cmpeq_epi8(v, _mm_setzero_si128()));
+        mask = (unsigned) _mm_movemask_epi8(hits);
+        if (mask != 0) {
+            return p + __builtin_ctz(mask);
+        }
+        p += 16;
+    }
+
+    while (p < end && *p != '"' && *p != '\\' && *p != '\0') {
+        p++;
+    }
+
+    return p;
+#else
+    (void) last;
+
+    return string_stop(p, end, 1);
+#endif
+}
+
+
 static inline const char *
 skip_space(const char *p, const char *end)
 {
@@ -693,6 +731,7 @@ s3u_json_check(const char *p, const char *end, int max_depth,
     size_t       i, len;
     unsigned     flags, sflags, vflags, rflags, vtype, rtype;
     uint64_t     objects[S3U_JSON_DEPTH_MAX / 64];
+    uintptr_t    last;
     const char  *start, *s, *kend, *vstart;
 
     if (p == NULL || p >= end) {
@@ -805,12 +844,14 @@ name:
      * member when its value ends, then comes back here at the next name).
      * The checks are the general way's, in the same order.
      */
+    last = (uintptr_t) end - 16;        /* see string_stop_at */
+
     while (depth == 1 && names != NULL) {
         if (p >= end || *p != '"') {
             return NULL;
         }
 
-        kend = string_stop(p + 1, end, 1);
+        kend = string_stop_at(p + 1, end, last);
         if (kend >= end || *kend != '"') {
             break;
         }
@@ -852,7 +893,7 @@ name:
              * NUL in a variable of their own: vflags, whose address is
              * not taken, stays in a register */
             vtype = S3U_JSON_STRING;
-            s = string_stop(p + 1, end, 1);
+            s = string_stop_at(p + 1, end, last);
             if (s < end && *s == '"') {
                 p = s + 1;
                 break;
