@@ -370,6 +370,78 @@ test_members(void)
 }
 
 
+/*
+ * The edges of the members loop's shortcuts: names longer than 63 bytes
+ * whose first byte and length & 63 are a wanted name's (the prefilter
+ * lets them by), short names masked by length, numbers read from the byte
+ * after their first, and the root object ended by the loop.
+ */
+static void
+test_member_edges(void)
+{
+    char              text[256];
+    size_t            n, k;
+    doc_t             d;
+    s3u_json_value_t  f[N_MAX];
+
+    memset(&d, 0, sizeof(d));
+
+    /* "c" and 67 more bytes: 68 & 63 is the length of "code" */
+    for (k = 64; k < 64 + 18; k++) {
+        n = 0;
+        text[n++] = '{';
+        text[n++] = '"';
+        text[n++] = 'c';
+        text[n++] = 'o';
+        memset(text + n, 'd', k - 2);
+        n += k - 2;
+        memcpy(text + n, "\":1,\"code\":\"X\"}", 16);
+        n += 16;
+        UNIT_OK(members(&d, text, n, f), "a name of %zu bytes", k);
+        UNIT_STR(text_of(&f[N_CODE]), "X", "not taken for code (%zu)", k);
+    }
+
+    UNIT_OK(MEMBERS(&d, "{\"cod\":1,\"code\":2,\"codex\":3}", f),
+            "names around code's length");
+    UNIT_INT(f[N_CODE].end - f[N_CODE].p, 1, "code is the 2");
+    UNIT_INT(f[N_CODE].p[0], '2', "code is the 2");
+    UNIT_OK(MEMBERS(&d, "{\"codx\":1,\"code\":2,\"messagx\":3,"
+                    "\"message\":4}", f), "the last byte of short names");
+    UNIT_INT(f[N_CODE].p[0], '2', "code is the 2, not codx");
+    UNIT_INT(f[N_MESSAGE].p[0], '4', "message is the 4, not messagx");
+    UNIT_OK(MEMBERS(&d, "{\"abcdefg\":1,\"abcdefgh\":2}", f),
+            "a seven-byte name");
+    UNIT_INT(f[N_EIGHT].p[0], '2', "the eight-byte name only");
+
+    UNIT_OK(!MEMBERS(&d, "{\"statusCode\":-}", f), "a lone minus");
+    UNIT_OK(!MEMBERS(&d, "{\"statusCode\":-a}", f), "a minus, a letter");
+    UNIT_OK(MEMBERS(&d, "{\"statusCode\":7}", f), "one digit");
+    UNIT_INT(f[N_STATUS].end - f[N_STATUS].p, 1, "one digit's length");
+    UNIT_OK(MEMBERS(&d, "{\"statusCode\":-7}", f), "a minus, a digit");
+    UNIT_INT(f[N_STATUS].end - f[N_STATUS].p, 2, "its length");
+    UNIT_OK(MEMBERS(&d, "{\"statusCode\":403,\"code\":\"x\"}", f),
+            "a status then a text");
+    UNIT_INT(f[N_STATUS].end - f[N_STATUS].p, 3, "the status' length");
+    UNIT_OK(MEMBERS(&d, "{\"statusCode\":4.5e1}", f), "an exponent");
+    UNIT_INT(f[N_STATUS].end - f[N_STATUS].p, 5, "read in full");
+    UNIT_OK(!MEMBERS(&d, "{\"statusCode\":7", f), "a digit at the end");
+    UNIT_OK(!MEMBERS(&d, "{\"statusCode\":-", f), "a minus at the end");
+
+    UNIT_OK(MEMBERS(&d, "{\"code\":\"x\"}", f), "the root ended");
+    UNIT_INT(d.root.type, S3U_JSON_OBJECT, "the root is an object");
+    UNIT_INT(d.root.end - d.copy, 12, "the root's end");
+    UNIT_INT(d.root.flags, 0, "no NUL");
+    UNIT_OK(MEMBERS(&d, "{\"code\":\"x\0\"}", f), "a NUL, the root ended");
+    UNIT_INT(d.root.flags, S3U_JSON_NUL, "the root knows of the NUL");
+    UNIT_INT(f[N_CODE].flags & S3U_JSON_NUL, S3U_JSON_NUL,
+             "and the members");
+    UNIT_OK(MEMBERS(&d, "{\"code\":\"x\"}  ", f), "space after the root");
+    UNIT_INT(d.end - d.copy, 12, "the check stops after the root");
+
+    free(d.copy);
+}
+
+
 static void
 test_iteration(void)
 {
@@ -710,6 +782,7 @@ main(void)
     test_language();
     test_depth();
     test_members();
+    test_member_edges();
     test_iteration();
     test_lengths();
     test_text();
