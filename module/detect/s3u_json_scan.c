@@ -126,7 +126,8 @@ string_stop(const char *p, const char *end, int nul)
  * string_stop with NULs, for the root members' loop: last, the last place
  * a sixteen-byte block may start, is worked out once per document, not
  * at every name and text.  It is end - 16 as a number: a p past it has
- * fewer than sixteen bytes left, in a text of any length.
+ * fewer than sixteen bytes left, in a text of any length (no text ends in
+ * the first sixteen bytes of the address space, so it never wraps).
  */
 J_INLINE const char *
 string_stop_at(const char *p, const char *end, uintptr_t last)
