@@ -311,22 +311,6 @@ string_item(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
 }
 
 
-/* key=value as a token, else as a string, else nothing */
-static void
-value_item(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
-{
-    size_t  n;
-
-    n = token_len(value);
-    if (n > 0) {
-        token_item(d, key, klen, value, n);
-
-    } else if (has_string_chars(value)) {
-        string_item(d, key, klen, value);
-    }
-}
-
-
 /* key=N; value within the 15 digits of RFC 8941 */
 static void
 integer_item(s3u_sfv_t *d, const char *key, size_t klen, long long value)
@@ -526,71 +510,19 @@ string_field(s3u_sfv_t *d, const char *key, size_t klen, const char *value)
 }
 
 
-/* the items exposed at full only */
-static void
-full_fields(s3u_sfv_t *d, const s3u_finding_t *f)
-{
-    string_field(d, SFV_KEY("host-id"), f->host_id);
-    string_field(d, SFV_KEY("principal"), f->principal);
-    string_field(d, SFV_KEY("action"), f->action);
-    string_field(d, SFV_KEY("resource"), f->resource);
-    string_field(d, SFV_KEY("statement"), f->statement);
-    string_field(d, SFV_KEY("reason"), f->reason);
-}
-
-
 /*
- * The header checked piece by piece, as the dictionary writer does: for a
- * buffer too small for the straight writer below, and for a finding whose
- * field is not NUL-terminated within its array.
- */
-static size_t
-denial_header_checked(const s3u_finding_t *f, int upstream_status,
-    s3u_expose_e expose, char *out, size_t size)
-{
-    s3u_sfv_t   d;
-    sfv_name_t  name;
-
-    s3u_sfv_init(&d, out, size);
-
-    value_item(&d, SFV_KEY("code"), f->code);
-    value_item(&d, SFV_KEY("service"), f->service);
-    value_item(&d, SFV_KEY("layer"), f->layer);
-
-    /* our own names, all tokens (or "", no item): no check needed */
-    name = source_name(f->source);
-    token_item(&d, SFV_KEY("source"), name.s, name.len);
-
-    name = decision_token(f->decision);
-    if (name.len > 0) {
-        token_item(&d, SFV_KEY("decision"), name.s, name.len);
-    }
-
-    if (upstream_status > 0) {
-        integer_item(&d, SFV_KEY("upstream-status"), upstream_status);
-    }
-
-    string_field(&d, SFV_KEY("request-id"), f->request_id);
-
-    if (expose == S3U_EXPOSE_FULL) {
-        full_fields(&d, f);
-    }
-
-    return s3u_sfv_finish(&d);
-}
-
-
-/*
- * The straight writer.  Its items are those of denial_header_checked, in
- * the same order and the same bytes, written with one room check for all
- * of the layer-level items: a buffer of at least SFV_LAYER_ROOM bytes
- * holds the longest they can be, each field at its array's size with
- * every byte escaped.  Copies may run past an item's end, by whole
- * fields or padded names, into what that bound leaves for the item; the
- * next item or the NUL overwrites them.  The names of our own
- * vocabularies (source, decision) are kept with their keys and lengths:
- * they are known tokens and need no check.  The full-level items follow
- * with a room check each (full_field).
+ * The header is written with one room check for all of the layer-level
+ * items: SFV_LAYER_ROOM bytes hold the longest they can be, each field at
+ * its array's size with every byte escaped (a smaller buffer gets them
+ * through a stack buffer of that size).  Copies may run past an item's
+ * end, by whole fields or padded names, into what that bound leaves for
+ * the item; the next item or the NUL overwrites them.  The names of our
+ * own vocabularies (source, decision) are kept with their keys and
+ * lengths: they are known tokens and need no check.  The full-level items
+ * follow with a room check each (full_field).  The bytes are those of the
+ * dictionary writer's items (s3u_sfv_add_value, s3u_sfv_add_string,
+ * s3u_sfv_add_integer) in this order, which t/unit/test_sfv.c and
+ * fuzz_sfv check against a reference of their own.
  */
 
 #define SFV_NAME_ROOM  32
@@ -865,50 +797,46 @@ size_t
 s3u_denial_header(const s3u_finding_t *f, int upstream_status,
     s3u_expose_e expose, char *out, size_t size)
 {
-    char               *o;
-    size_t              i;
+    char               *o, *base;
+    char                small[SFV_LAYER_ROOM];
+    size_t              i, len;
     s3u_sfv_t           d;
     const sfv_item_t   *decision;
 
     if (expose == S3U_EXPOSE_NONE || f->verdict == S3U_VERDICT_NONE) {
-        if (size > 0) {
-            out[0] = '\0';
-        }
-        return 0;
+        goto none;
     }
 
-    if (size < SFV_LAYER_ROOM) {
-        return denial_header_checked(f, upstream_status, expose, out, size);
-    }
+    base = (size >= SFV_LAYER_ROOM) ? out : small;
 
     /* a field that holds a label of its set is a token as it is; any
      * other value is checked */
     i = s3u_label_code(f);
     o = i < S3U_LABEL_CODES - 1
-        ? put_label(out, out, SFV_KEY("code="), &s3u_label_codes[i])
-        : put_value_field(out, out, SFV_FIELD("code=", f->code));
+        ? put_label(base, base, SFV_KEY("code="), &s3u_label_codes[i])
+        : put_value_field(base, base, SFV_FIELD("code=", f->code));
     if (o == NULL) {
-        goto checked;
+        goto none;
     }
 
     i = s3u_label_service(f);
     o = i < S3U_LABEL_SERVICES - 1
-        ? put_label(o, out, SFV_KEY("service="), &s3u_label_services[i])
-        : put_value_field(o, out, SFV_FIELD("service=", f->service));
+        ? put_label(o, base, SFV_KEY("service="), &s3u_label_services[i])
+        : put_value_field(o, base, SFV_FIELD("service=", f->service));
     if (o == NULL) {
-        goto checked;
+        goto none;
     }
 
     i = s3u_label_layer(f);
     o = i < S3U_LABEL_LAYERS - 1
-        ? put_label(o, out, SFV_KEY("layer="), &s3u_label_layers[i])
-        : put_value_field(o, out, SFV_FIELD("layer=", f->layer));
+        ? put_label(o, base, SFV_KEY("layer="), &s3u_label_layers[i])
+        : put_value_field(o, base, SFV_FIELD("layer=", f->layer));
     if (o == NULL) {
-        goto checked;
+        goto none;
     }
 
     /* source is always written: every item after it has a ", " */
-    o = put_name(put_sep(o, out),
+    o = put_name(put_sep(o, base),
                  &source_items[(unsigned int) f->source
                                < sizeof(source_items) / sizeof(source_items[0])
                                ? f->source : S3U_SOURCE_NONE]);
@@ -930,20 +858,29 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
 
     o = put_string_field(o, SFV_FIELD("request-id=", f->request_id));
     if (o == NULL) {
-        goto checked;
+        goto none;
     }
 
     *o = '\0';
+    len = (size_t) (o - base);
+
+    if (base == small) {
+        if (len >= size) {
+            goto none;
+        }
+
+        memcpy(out, small, len + 1);
+    }
 
     if (expose != S3U_EXPOSE_FULL) {
-        return (size_t) (o - out);
+        return len;
     }
 
     /* the rest checked item by item: full fields can together be longer
      * than any header buffer */
     d.buf = out;
     d.size = size;
-    d.len = (size_t) (o - out);
+    d.len = len;
     d.failed = 0;
 
     if (!full_field(&d, SFV_KEY("host-id"), SFV_ARRAY(f->host_id))
@@ -953,12 +890,16 @@ s3u_denial_header(const s3u_finding_t *f, int upstream_status,
         || !full_field(&d, SFV_KEY("statement"), SFV_ARRAY(f->statement))
         || !full_field(&d, SFV_KEY("reason"), SFV_ARRAY(f->reason)))
     {
-        goto checked;
+        goto none;
     }
 
     return s3u_sfv_finish(&d);
 
-checked:
+none:
 
-    return denial_header_checked(f, upstream_status, expose, out, size);
+    if (size > 0) {
+        out[0] = '\0';
+    }
+
+    return 0;
 }

@@ -61,7 +61,8 @@ typedef enum {
  * principal, action, resource, statement, reason.  Empty items are
  * omitted (source "none" and an unknown decision included).  Returns the
  * length written (NUL-terminated); 0 for S3U_EXPOSE_NONE, for a finding
- * whose verdict is none, or when it does not fit.  Bytes of out after the
+ * whose verdict is none, for one with a field that has no NUL within its
+ * array, or when it does not fit.  Bytes of out after the
  * NUL (within size) may be overwritten: whole fields are copied at once.
  */
 size_t s3u_denial_header(const s3u_finding_t *f, int upstream_status,

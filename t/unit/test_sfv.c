@@ -350,7 +350,7 @@ test_header_injection(void)
     };
     char           *fields[10];
     char            buf[4096];
-    size_t          i, k;
+    size_t          i, k, sizes[10];
     const char     *p;
     int             bad_parse, bad_bytes, bad_count;
     dict_t          d;
@@ -371,7 +371,20 @@ test_header_injection(void)
             fields[7] = f.resource;
             fields[8] = f.statement;
             fields[9] = f.reason;
-            strcpy(fields[k], attacks[i]);
+            sizes[0] = sizeof(f.code);
+            sizes[1] = sizeof(f.service);
+            sizes[2] = sizeof(f.layer);
+            sizes[3] = sizeof(f.request_id);
+            sizes[4] = sizeof(f.host_id);
+            sizes[5] = sizeof(f.principal);
+            sizes[6] = sizeof(f.action);
+            sizes[7] = sizeof(f.resource);
+            sizes[8] = sizeof(f.statement);
+            sizes[9] = sizeof(f.reason);
+
+            /* cut to the field, as the detectors store it: a longer
+             * attack would run into the next field */
+            snprintf(fields[k], sizes[k], "%s", attacks[i]);
 
             if (s3u_denial_header(&f, 502, S3U_EXPOSE_FULL, buf, sizeof(buf))
                 == 0)
